@@ -1,0 +1,52 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { vaultExternalSecret } from "./externalSecrets";
+
+export interface AppSecretTarget {
+  /** App name, for labels. */
+  name: string;
+  namespace: string;
+  /** The Kubernetes Secret (and ExternalSecret) name in the namespace. */
+  secretName: string;
+  /** KV path of the app's secret. */
+  vaultPath: string;
+  refreshInterval: string;
+  /** What this ExternalSecret waits for: its namespace and its KV secret. */
+  dependsOn: pulumi.Resource[];
+}
+
+export interface AppSecretsArgs {
+  apps: readonly AppSecretTarget[];
+  storeName: string;
+  store: pulumi.Resource;
+  provider: k8s.Provider;
+  readyTimeoutSeconds: number;
+}
+
+/** One ExternalSecret per app, in the app's namespace, reading only the app's Vault path. */
+export class AppSecrets extends pulumi.ComponentResource {
+  public readonly externalSecrets: k8s.apiextensions.CustomResource[];
+
+  constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops:apps:AppSecrets", name, {}, opts);
+    this.externalSecrets = args.apps.map((app) =>
+      vaultExternalSecret(
+        // Unique per Kubernetes object (namespace/name), so two targets can never share a URN.
+        `${name}-${app.namespace}-${app.secretName}`,
+        {
+          namespace: app.namespace,
+          secretName: app.secretName,
+          storeName: args.storeName,
+          refreshInterval: app.refreshInterval,
+          vaultPath: app.vaultPath,
+          template: { labels: { "app.kubernetes.io/name": app.name } },
+          provider: args.provider,
+          readyTimeoutSeconds: args.readyTimeoutSeconds,
+          dependsOn: [args.store, ...app.dependsOn],
+        },
+        { parent: this },
+      ),
+    );
+    this.registerOutputs({ secrets: args.apps.map((app) => `${app.namespace}/${app.secretName}`) });
+  }
+}

@@ -1,0 +1,560 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { z } from "zod";
+import {
+  appSecretEnvVar,
+  cidrProblem,
+  dns1123LabelProblem,
+  durationProblem,
+  durationSeconds,
+  gitBranchProblem,
+  githubOwnerProblem,
+  githubRepositoryProblem,
+  hostnameProblem,
+  reachableUrlProblem,
+  repositoryPathProblem,
+  secretKeyProblem,
+  urlProblem,
+} from "./validation";
+
+/** The Pulumi project name; also the namespace of every config key below. */
+export const projectName = "gitops-bootstrap";
+
+// ---------------------------------------------------------------------------------------------
+// Schema of the structured (non-secret) keys. Defaults live here and are mirrored in Pulumi.yaml.
+// ---------------------------------------------------------------------------------------------
+
+/** Turns one of the pure validators into a zod refinement that reports its own message. */
+function check(problem: (value: string) => string | undefined) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    const message = problem(value);
+    if (message !== undefined) ctx.addIssue({ code: "custom", message });
+  };
+}
+
+const label = z.string().superRefine(check(dns1123LabelProblem));
+const duration = z.string().superRefine(check(durationProblem));
+const generation = z.number().int().min(1);
+
+const sshHost = z.strictObject({
+  host: z.string().min(1),
+  user: z.string().min(1).default("root"),
+  port: z.number().int().min(1).max(65535).default(22),
+});
+
+const k3sSchema = z.strictObject({
+  version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, 'must be a k3s release such as "v1.33.5+k3s1"'),
+  servers: z.array(sshHost).min(1, "must list at least one server host"),
+  agents: z.array(sshHost).default([]),
+  apiEndpoint: z.string().optional(),
+  tlsSans: z.array(z.string().min(1)).default([]),
+  disable: z
+    .array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"]))
+    .default(["traefik"]),
+  clusterCidr: z.string().superRefine(check(cidrProblem)).default("10.42.0.0/16"),
+  serviceCidr: z.string().superRefine(check(cidrProblem)).default("10.43.0.0/16"),
+});
+
+const clusterSchema = z
+  .strictObject({
+    mode: z.enum(["existing", "k3s"]),
+    context: z.string().min(1).optional(),
+    k3s: k3sSchema.optional(),
+  })
+  .superRefine((cluster, ctx) => {
+    if (cluster.mode === "k3s" && cluster.k3s === undefined) {
+      ctx.addIssue({ code: "custom", path: ["k3s"], message: 'is required when mode is "k3s"' });
+    }
+  });
+
+const githubSchema = z
+  .strictObject({
+    owner: z.string().superRefine(check(githubOwnerProblem)),
+    repository: z.string().superRefine(check(githubRepositoryProblem)),
+    branch: z.string().superRefine(check(gitBranchProblem)).default("main"),
+    path: z.string().superRefine(check(repositoryPathProblem)),
+    auth: z.enum(["deployKey", "app"]).default("deployKey"),
+    deployKey: z
+      .strictObject({
+        algorithm: z.enum(["ED25519", "ECDSA"]).default("ED25519"),
+        readWrite: z.boolean().default(false),
+        rotation: generation.default(1),
+      })
+      .default({ algorithm: "ED25519", readWrite: false, rotation: 1 }),
+    app: z
+      .strictObject({
+        appId: z.number().int().min(1),
+        installationId: z.number().int().min(1),
+      })
+      .optional(),
+  })
+  .superRefine((github, ctx) => {
+    if (github.auth === "app" && github.app === undefined) {
+      ctx.addIssue({ code: "custom", path: ["app"], message: 'is required when auth is "app" ({ appId, installationId })' });
+    }
+  });
+
+/** Controllers beyond the four the FluxInstance installs by default. */
+export const extraFluxComponents = ["image-reflector-controller", "image-automation-controller", "source-watcher"] as const;
+export const defaultFluxComponents = [
+  "source-controller",
+  "kustomize-controller",
+  "helm-controller",
+  "notification-controller",
+] as const;
+
+const fluxSchema = z.strictObject({
+  operatorChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.33.0"'),
+  distributionVersion: z
+    .string()
+    .regex(/^\d+\.(\d+|x)\.(\d+|x)$/, 'must be a Flux version or range such as "2.8.x" or "2.8.1"'),
+  registry: z.string().min(1).default("ghcr.io/fluxcd"),
+  components: z.array(z.enum(extraFluxComponents)).default([]),
+  clusterSize: z.enum(["small", "medium", "large"]).default("medium"),
+  multitenant: z.boolean().default(false),
+  networkPolicy: z.boolean().default(true),
+  syncInterval: duration.default("10m"),
+});
+
+const vaultSchema = z
+  .strictObject({
+    mode: z.enum(["in-cluster", "external"]),
+    address: z.string().superRefine(check(reachableUrlProblem)),
+    inClusterAddress: z.string().superRefine(check(urlProblem)).optional(),
+    chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.31.0"').default("0.31.0"),
+    kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a Vault mount path such as \"gitops\"").default("gitops"),
+    pathPrefix: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_/-]*[a-z0-9]$/, 'must be a KV path prefix such as "clusters/staging" (no leading or trailing "/")'),
+    kubernetesAuthMount: label.default("kubernetes"),
+    kubernetesHost: z.string().superRefine(check(urlProblem)).optional(),
+  })
+  .superRefine((vault, ctx) => {
+    if (vault.mode === "external" && vault.kubernetesHost === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["kubernetesHost"],
+        message: "is required when mode is \"external\": the Kubernetes API URL as Vault (outside the cluster) reaches it",
+      });
+    }
+  });
+
+const externalSecretsSchema = z.strictObject({
+  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.19.2"'),
+  storeName: label.default("vault-backend"),
+  refreshInterval: duration.default("1h"),
+});
+
+const appSchema = z.strictObject({
+  name: label,
+  namespace: label,
+  keys: z.array(z.string().superRefine(check(secretKeyProblem))).min(1, "must list at least one key"),
+  refreshInterval: duration.optional(),
+});
+
+const webhookSchema = z.strictObject({
+  host: z.string().superRefine(check(hostnameProblem)),
+  ingressClassName: label.optional(),
+  tlsSecretName: label.optional(),
+  rotation: generation.default(1),
+});
+
+const notificationsSchema = z.strictObject({
+  slack: z.boolean().default(false),
+  discord: z.boolean().default(false),
+  severity: z.enum(["info", "error"]).default("error"),
+  channel: z.string().min(1).optional(),
+});
+
+const cloudflareSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  namespaces: z.array(label).default([]),
+});
+
+const timeoutsSchema = z.strictObject({
+  helm: duration.default("10m"),
+  ready: duration.default("5m"),
+});
+
+const safetySchema = z.strictObject({
+  protect: z.boolean().default(false),
+  retainOnDelete: z.boolean().default(true),
+});
+
+/** Every structured key: its name in the `gitops-bootstrap:` namespace and its schema. */
+const structuredKeys = {
+  cluster: clusterSchema,
+  github: githubSchema,
+  flux: fluxSchema,
+  namespaces: z.array(label).default([]),
+  vault: vaultSchema,
+  externalSecrets: externalSecretsSchema,
+  apps: z.array(appSchema).default([]),
+  cloudflare: cloudflareSchema.default({ enabled: true, namespaces: [] }),
+  // Pulumi.yaml defaults it to {} (a declared key without a default would be required): {} means off.
+  webhook: z.preprocess(
+    (value) => (typeof value === "object" && value !== null && Object.keys(value).length === 0 ? undefined : value),
+    webhookSchema.optional(),
+  ),
+  notifications: notificationsSchema.default({ slack: false, discord: false, severity: "error" }),
+  timeouts: timeoutsSchema.default({ helm: "10m", ready: "5m" }),
+  safety: safetySchema.default({ protect: false, retainOnDelete: true }),
+} as const;
+
+const settingsSchema = z
+  .strictObject(structuredKeys)
+  .superRefine((settings, ctx) => {
+    const appNames = new Set<string>();
+    settings.apps.forEach((app, index) => {
+      if (appNames.has(app.name)) {
+        ctx.addIssue({ code: "custom", path: ["apps", index, "name"], message: `duplicates app "${app.name}": app names must be unique` });
+      }
+      appNames.add(app.name);
+    });
+    if (settings.notifications.slack && settings.notifications.channel === undefined) {
+      ctx.addIssue({ code: "custom", path: ["notifications", "channel"], message: "is required when slack is true" });
+    }
+    if (settings.github.deployKey.readWrite && !settings.flux.components.includes("image-automation-controller")) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["github", "deployKey", "readWrite"],
+        message: 'may only be true when flux.components includes "image-automation-controller" (the only writer)',
+      });
+    }
+  });
+
+type Settings = z.output<typeof settingsSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Bootstrap secrets: each from a stack config secret, else an environment variable, else Vault.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Where a bootstrap secret's value comes from on this run. `vault` means neither the config key nor
+ * the variable is set: the program reads the value back from what an earlier run wrote to Vault.
+ */
+export type SecretSource =
+  | { readonly kind: "config"; readonly configKey: string; readonly value: pulumi.Output<string> }
+  | { readonly kind: "env"; readonly envVar: string; readonly value: pulumi.Output<string> }
+  | { readonly kind: "vault" };
+
+/** One bootstrap secret: the names a user can set it by, and this run's source. */
+export interface BootstrapSecret {
+  /** Full config key, e.g. `gitops-bootstrap:githubToken`. */
+  readonly configKey: string;
+  /** Environment variable that may carry it, e.g. `GITHUB_TOKEN`. */
+  readonly envVar: string;
+  readonly source: SecretSource;
+}
+
+export interface AppConfig {
+  readonly name: string;
+  readonly namespace: string;
+  readonly keys: readonly string[];
+  /** Defaults to externalSecrets.refreshInterval. */
+  readonly refreshInterval: string;
+  /** One secret per key, in `keys` order. */
+  readonly secrets: Readonly<Record<string, BootstrapSecret>>;
+}
+
+/** The whole validated stack configuration. Frozen: components read it, never change it. */
+export interface BootstrapConfig {
+  readonly stack: string;
+  readonly cluster: Settings["cluster"] & {
+    /** The optional `gitops-bootstrap:kubeconfig` secret (existing mode). */
+    readonly kubeconfig?: pulumi.Output<string>;
+    /** SSH private key for the k3s hosts (k3s mode). */
+    readonly sshPrivateKey?: BootstrapSecret;
+  };
+  readonly github: Settings["github"];
+  readonly flux: Settings["flux"] & { readonly allComponents: readonly string[] };
+  /** Namespaces beyond flux-system, vault and external-secrets. */
+  readonly namespaces: readonly string[];
+  readonly vault: Settings["vault"] & {
+    /** The address ESO (in the cluster) uses. */
+    readonly inClusterAddress: string;
+    /** The Kubernetes API URL as Vault reaches it. */
+    readonly kubernetesHost: string;
+    /** Token for the Vault provider in external mode. */
+    readonly token?: BootstrapSecret;
+  };
+  readonly externalSecrets: Settings["externalSecrets"];
+  readonly apps: readonly AppConfig[];
+  readonly cloudflare: Settings["cloudflare"];
+  readonly webhook?: Settings["webhook"];
+  readonly notifications: Settings["notifications"];
+  readonly timeouts: { readonly helmSeconds: number; readonly readySeconds: number; readonly ready: string };
+  readonly safety: Settings["safety"];
+  /** Secrets written to Vault by the bootstrap. */
+  readonly secrets: {
+    readonly githubToken: BootstrapSecret;
+    readonly cloudflareApiToken?: BootstrapSecret;
+    readonly githubAppPrivateKey?: BootstrapSecret;
+    readonly slackWebhookUrl?: BootstrapSecret;
+    readonly discordWebhookUrl?: BootstrapSecret;
+  };
+}
+
+/** Raised when stack config is invalid; lists every problem. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was created:\n` +
+        problems.map((problem) => `  - ${problem}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * What the loader reads: raw config strings by bare key (`github`, `githubToken`), whether a key
+ * was set as a secret, and the environment. Tests pass plain objects; the program passes Pulumi's.
+ */
+export interface ConfigSource {
+  readonly values: Readonly<Record<string, string | undefined>>;
+  readonly secretKeys: ReadonlySet<string>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly stack: string;
+}
+
+const secretKeys = [
+  "kubeconfig",
+  "sshPrivateKey",
+  "vaultToken",
+  "githubToken",
+  "cloudflareApiToken",
+  "githubAppPrivateKey",
+  "slackWebhookUrl",
+  "discordWebhookUrl",
+  "appSecrets",
+] as const;
+
+/** Every key a stack file may set in our namespace. */
+export const knownConfigKeys: readonly string[] = [...Object.keys(structuredKeys), ...secretKeys];
+
+/** Pulumi.yaml defaults secret keys to "" (and appSecrets to {}), so those mean "not set". */
+function isUnset(value: string | undefined): value is undefined {
+  return value === undefined || value === "" || value === "{}";
+}
+
+function fullKey(key: string): string {
+  return `${projectName}:${key}`;
+}
+
+function formatPath(key: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === "number" ? `${out}[${part}]` : `${out}.${String(part)}`),
+    fullKey(key),
+  );
+}
+
+/**
+ * Validates raw config and resolves the bootstrap secrets' sources. Throws one ConfigError listing
+ * every problem. Pure: no resource is registered, nothing is read from Pulumi's runtime.
+ */
+export function parseConfig(source: ConfigSource): BootstrapConfig {
+  const problems: string[] = [];
+
+  for (const key of Object.keys(source.values)) {
+    if (source.values[key] !== undefined && !knownConfigKeys.includes(key)) {
+      problems.push(`${fullKey(key)}: is not a known key (known: ${knownConfigKeys.join(", ")})`);
+    }
+  }
+
+  // Structured keys arrive as JSON (Pulumi stores objects and arrays that way).
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(structuredKeys)) {
+    const text = source.values[key];
+    if (text === undefined) continue;
+    try {
+      raw[key] = JSON.parse(text);
+    } catch {
+      // A bare string such as `mode: k3s` for an object key is a mistake worth naming.
+      raw[key] = text;
+    }
+  }
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const [key, ...rest] = issue.path;
+      if (issue.code === "unrecognized_keys") {
+        const where = key === undefined ? projectName : formatPath(String(key), rest);
+        problems.push(`${where}: has unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(", ")}`);
+        continue;
+      }
+      const message =
+        issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+      problems.push(`${key === undefined ? projectName : formatPath(String(key), rest)}: ${message}`);
+    }
+  }
+
+  for (const key of secretKeys) {
+    if (!isUnset(source.values[key]) && !source.secretKeys.has(key)) {
+      problems.push(`${fullKey(key)}: must be set as a secret (pulumi config set --secret ${fullKey(key)} …)`);
+    }
+  }
+
+  const secret = (key: string, envVar: string): BootstrapSecret => {
+    const fromConfig = source.values[key];
+    if (!isUnset(fromConfig)) {
+      return { configKey: fullKey(key), envVar, source: { kind: "config", configKey: fullKey(key), value: pulumi.secret(fromConfig) } };
+    }
+    const fromEnv = source.env[envVar];
+    if (fromEnv !== undefined && fromEnv !== "") {
+      return { configKey: fullKey(key), envVar, source: { kind: "env", envVar, value: pulumi.secret(fromEnv) } };
+    }
+    return { configKey: fullKey(key), envVar, source: { kind: "vault" } };
+  };
+
+  let appSecretValues: Record<string, Record<string, unknown>> = {};
+  const appSecretsText = source.values["appSecrets"];
+  if (!isUnset(appSecretsText)) {
+    try {
+      const value: unknown = JSON.parse(appSecretsText);
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
+      appSecretValues = value as Record<string, Record<string, unknown>>;
+    } catch {
+      // The value is a secret: say what shape is expected, never echo it.
+      problems.push(`${fullKey("appSecrets")}: must be a JSON object { "<app>": { "<key>": "<value>" } }`);
+    }
+  }
+
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError(problems);
+  }
+  const settings = parsed.data;
+
+  for (const [app, keys] of Object.entries(appSecretValues)) {
+    const declared = settings.apps.find((candidate) => candidate.name === app);
+    if (declared === undefined) {
+      problems.push(`${fullKey("appSecrets")}.${app}: is not an app declared in ${fullKey("apps")}`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(keys ?? {})) {
+      if (!declared.keys.includes(key)) problems.push(`${fullKey("appSecrets")}.${app}.${key}: is not a key of app "${app}"`);
+      if (typeof value !== "string") problems.push(`${fullKey("appSecrets")}.${app}.${key}: must be a string`);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const apps: AppConfig[] = settings.apps.map((app) => ({
+    name: app.name,
+    namespace: app.namespace,
+    keys: app.keys,
+    refreshInterval: app.refreshInterval ?? settings.externalSecrets.refreshInterval,
+    secrets: Object.fromEntries(
+      app.keys.map((key) => {
+        const fromConfig = appSecretValues[app.name]?.[key];
+        const envVar = appSecretEnvVar(app.name, key);
+        const configKey = `${fullKey("appSecrets")}.${app.name}.${key}`;
+        const entry: BootstrapSecret =
+          typeof fromConfig === "string" && fromConfig !== ""
+            ? { configKey, envVar, source: { kind: "config", configKey, value: pulumi.secret(fromConfig) } }
+            : source.env[envVar]
+              ? { configKey, envVar, source: { kind: "env", envVar, value: pulumi.secret(source.env[envVar] as string) } }
+              : { configKey, envVar, source: { kind: "vault" } };
+        return [key, entry];
+      }),
+    ),
+  }));
+
+  const vaultInClusterAddress =
+    settings.vault.inClusterAddress ??
+    (settings.vault.mode === "in-cluster" ? "http://vault.vault.svc:8200" : settings.vault.address);
+
+  const kubeconfig = isUnset(source.values["kubeconfig"]) ? undefined : source.values["kubeconfig"];
+  const config: BootstrapConfig = {
+    stack: source.stack,
+    cluster: {
+      ...settings.cluster,
+      kubeconfig: kubeconfig === undefined ? undefined : pulumi.secret(kubeconfig),
+      sshPrivateKey: settings.cluster.mode === "k3s" ? secret("sshPrivateKey", "K3S_SSH_PRIVATE_KEY") : undefined,
+    },
+    github: settings.github,
+    flux: {
+      ...settings.flux,
+      allComponents: [...defaultFluxComponents, ...settings.flux.components],
+    },
+    namespaces: settings.namespaces,
+    vault: {
+      ...settings.vault,
+      inClusterAddress: vaultInClusterAddress,
+      kubernetesHost: settings.vault.kubernetesHost ?? "https://kubernetes.default.svc",
+      token: settings.vault.mode === "external" ? secret("vaultToken", "VAULT_TOKEN") : undefined,
+    },
+    externalSecrets: settings.externalSecrets,
+    apps,
+    cloudflare: settings.cloudflare,
+    webhook: settings.webhook,
+    notifications: settings.notifications,
+    timeouts: {
+      helmSeconds: Math.ceil(durationSeconds(settings.timeouts.helm)),
+      readySeconds: Math.ceil(durationSeconds(settings.timeouts.ready)),
+      ready: settings.timeouts.ready,
+    },
+    safety: settings.safety,
+    secrets: {
+      githubToken: secret("githubToken", "GITHUB_TOKEN"),
+      cloudflareApiToken: settings.cloudflare.enabled ? secret("cloudflareApiToken", "CLOUDFLARE_API_TOKEN") : undefined,
+      githubAppPrivateKey: settings.github.auth === "app" ? secret("githubAppPrivateKey", "GITHUB_APP_PRIVATE_KEY") : undefined,
+      slackWebhookUrl: settings.notifications.slack ? secret("slackWebhookUrl", "SLACK_WEBHOOK_URL") : undefined,
+      discordWebhookUrl: settings.notifications.discord ? secret("discordWebhookUrl", "DISCORD_WEBHOOK_URL") : undefined,
+    },
+  };
+  return deepFreeze(config);
+}
+
+/** Problems that only matter when a secret must exist right now (not readable back from Vault). */
+export function requireSecretsNow(config: BootstrapConfig): void {
+  const problems: string[] = [];
+  const must = (secret: BootstrapSecret | undefined, why: string) => {
+    if (secret !== undefined && secret.source.kind === "vault") {
+      problems.push(`${secret.configKey}: is required ${why}: set it with pulumi config set --secret ${secret.configKey} …, or export ${secret.envVar}`);
+    }
+  };
+  must(config.cluster.sshPrivateKey, "to install k3s over SSH");
+  must(config.vault.token, "to reach the external Vault");
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
+/** The value of a secret that loadConfig already required to be set (SSH key, external Vault token). */
+export function requiredValue(secret: BootstrapSecret | undefined): pulumi.Output<string> {
+  if (secret === undefined || secret.source.kind === "vault") {
+    throw new ConfigError([`${secret?.configKey ?? "a required secret"}: is required`]);
+  }
+  return secret.source.value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !pulumi.Output.isInstance(value) && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** Reads this stack's config from Pulumi's runtime and the process environment. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): BootstrapConfig {
+  const values: Record<string, string | undefined> = {};
+  const secret = new Set<string>();
+  const prefix = `${projectName}:`;
+  for (const fullName of Object.keys(pulumi.runtime.allConfig())) {
+    if (!fullName.startsWith(prefix)) continue;
+    const key = fullName.slice(prefix.length);
+    // Read raw so a secret is never passed through a logging getter; it is wrapped in pulumi.secret above.
+    values[key] = pulumi.runtime.getConfig(fullName);
+    if (isConfigSecret(fullName)) secret.add(key);
+  }
+  const config = parseConfig({ values, secretKeys: secret, env, stack: pulumi.getStack() });
+  requireSecretsNow(config);
+  return config;
+}
+
+/**
+ * Whether the CLI passed a key as a secret. The SDK exports this function but marks it internal
+ * (no typing); without it we cannot tell, and then we do not complain.
+ */
+function isConfigSecret(fullName: string): boolean {
+  const lookup = (runtimeConfig as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+  return lookup === undefined ? true : lookup(fullName);
+}

@@ -1,0 +1,164 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
+
+export interface FluxOperatorArgs {
+  /** Exact flux-operator chart version. */
+  chartVersion: string;
+  provider: k8s.Provider;
+  /** Helm install/upgrade timeout in seconds. */
+  timeoutSeconds: number;
+  /** Resources the release waits for (its namespace). */
+  dependsOn: pulumi.Resource[];
+  /** Refuse to delete the release (it owns the Flux CRDs). Defaults to false. */
+  protect?: boolean;
+  /** Leave the release in the cluster when the stack is destroyed. Defaults to false. */
+  retainOnDelete?: boolean;
+}
+
+/** The Flux operator from its OCI Helm chart; it owns the FluxInstance CRD and installs Flux itself. */
+export class FluxOperator extends pulumi.ComponentResource {
+  public readonly release: k8s.helm.v3.Release;
+
+  constructor(name: string, args: FluxOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops:flux:Operator", name, {}, opts);
+    this.release = new k8s.helm.v3.Release(
+      name,
+      {
+        name: "flux-operator",
+        // OCI charts take the URL as `chart` and the version separately (pulumi-kubernetes #2334).
+        chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator",
+        version: args.chartVersion,
+        namespace: systemNamespaces.flux,
+        createNamespace: false,
+        atomic: true,
+        timeout: args.timeoutSeconds,
+      },
+      {
+        parent: this,
+        provider: args.provider,
+        dependsOn: args.dependsOn,
+        protect: args.protect ?? false,
+        retainOnDelete: args.retainOnDelete ?? false,
+      },
+    );
+    this.registerOutputs({ status: this.release.status });
+  }
+}
+
+/** How Flux authenticates to GitHub, and the Secret (materialised by ESO) that holds the credentials. */
+export interface FluxGitAuth {
+  kind: "deployKey" | "app";
+  pullSecretName: string;
+}
+
+export interface FluxInstanceArgs {
+  /** Flux distribution version or range, e.g. "2.8.x". */
+  distributionVersion: string;
+  /** Registry of the Flux controller images. Defaults to "ghcr.io/fluxcd". */
+  registry: string;
+  /** Controllers to install, including the four defaults. */
+  components: readonly string[];
+  clusterSize: "small" | "medium" | "large";
+  multitenant: boolean;
+  networkPolicy: boolean;
+  /** GitHub owner and repository of the cluster's manifests. */
+  owner: string;
+  repository: string;
+  branch: string;
+  /** Path of this cluster's manifests in the repository. */
+  path: string;
+  /** Go duration between syncs. */
+  syncInterval: string;
+  auth: FluxGitAuth;
+  provider: k8s.Provider;
+  /** Seconds to wait for Ready. */
+  readyTimeoutSeconds: number;
+  /** What must exist first: the operator release and the Ready pull secret. */
+  dependsOn: pulumi.Input<pulumi.Resource>[];
+  /** Refuse to delete it. Defaults to false. */
+  protect?: boolean;
+  /**
+   * Leave it in the cluster on destroy. Deleting a FluxInstance removes Flux's CRDs and with them
+   * every Flux object (flux-operator #423). Defaults to false.
+   */
+  retainOnDelete?: boolean;
+}
+
+/** The name the FluxInstance CRD requires (a CEL rule in the CRD). */
+export const fluxInstanceName = "flux";
+/** The sync objects' name; `flux bootstrap` uses it too, so adoption keeps the same GitRepository. */
+export const fluxSyncName = "flux-system";
+
+/** The git URL Flux pulls from: SSH for a deploy key, HTTPS for a GitHub App. */
+export function syncUrl(owner: string, repository: string, auth: FluxGitAuth["kind"]): string {
+  return auth === "deployKey"
+    ? `ssh://git@github.com/${owner}/${repository}.git`
+    : `https://github.com/${owner}/${repository}.git`;
+}
+
+/** The FluxInstance manifest; a pure function so tests check it against the upstream CRD. */
+export function fluxInstanceManifest(args: Omit<FluxInstanceArgs, "provider" | "dependsOn" | "readyTimeoutSeconds">): CustomResourceManifest {
+  return {
+    apiVersion: "fluxcd.controlplane.io/v1",
+    kind: "FluxInstance",
+    metadata: {
+      name: fluxInstanceName,
+      namespace: systemNamespaces.flux,
+      annotations: {
+        "fluxcd.controlplane.io/reconcileEvery": "1h",
+        "fluxcd.controlplane.io/reconcileTimeout": "5m",
+      },
+    },
+    spec: {
+      distribution: { version: args.distributionVersion, registry: args.registry },
+      components: [...args.components],
+      cluster: {
+        type: "kubernetes",
+        size: args.clusterSize,
+        multitenant: args.multitenant,
+        networkPolicy: args.networkPolicy,
+        domain: "cluster.local",
+      },
+      sync: {
+        name: fluxSyncName,
+        kind: "GitRepository",
+        url: syncUrl(args.owner, args.repository, args.auth.kind),
+        ref: `refs/heads/${args.branch}`,
+        path: args.path,
+        interval: args.syncInterval,
+        pullSecret: args.auth.pullSecretName,
+        ...(args.auth.kind === "app" ? { provider: "github" } : {}),
+      },
+    },
+  };
+}
+
+/** The FluxInstance that installs Flux and syncs the cluster from GitHub. */
+export class FluxInstance extends pulumi.ComponentResource {
+  public readonly instance: k8s.apiextensions.CustomResource;
+  public readonly syncUrl: string;
+  public readonly syncRef: string;
+  public readonly syncPath: string;
+
+  constructor(name: string, args: FluxInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops:flux:Instance", name, {}, opts);
+    this.syncUrl = syncUrl(args.owner, args.repository, args.auth.kind);
+    this.syncRef = `refs/heads/${args.branch}`;
+    this.syncPath = args.path;
+
+    this.instance = readyCustomResource(
+      name,
+      fluxInstanceManifest(args),
+      { timeoutSeconds: args.readyTimeoutSeconds },
+      {
+        parent: this,
+        provider: args.provider,
+        dependsOn: args.dependsOn,
+        protect: args.protect ?? false,
+        retainOnDelete: args.retainOnDelete ?? false,
+      },
+    );
+    this.registerOutputs({ syncUrl: this.syncUrl, syncPath: this.syncPath });
+  }
+}

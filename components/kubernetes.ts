@@ -1,0 +1,77 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Namespaces the bootstrap itself needs, besides the ones stack config adds. */
+export const systemNamespaces = {
+  flux: "flux-system",
+  vault: "vault",
+  externalSecrets: "external-secrets",
+} as const;
+
+/** What every custom resource this program creates looks like before Pulumi wraps it. */
+export interface CustomResourceManifest {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
+  spec: Record<string, unknown>;
+}
+
+export interface ReadyWait {
+  /** Condition type to wait for. Defaults to "Ready". */
+  condition?: string;
+  /** How long to wait, in seconds (from the `timeouts.ready` config). */
+  timeoutSeconds: number;
+}
+
+/** Labels that tell a cluster reader who manages an object. */
+export const managedByLabels = { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "gitops-bootstrap" };
+
+/** Creates a custom resource that has no status to wait for (e.g. Flux's static Provider and Alert). */
+export function customResource(
+  name: string,
+  manifest: CustomResourceManifest,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  return new k8s.apiextensions.CustomResource(
+    name,
+    {
+      apiVersion: manifest.apiVersion,
+      kind: manifest.kind,
+      metadata: { ...manifest.metadata, labels: { ...managedByLabels, ...manifest.metadata.labels } },
+      spec: manifest.spec,
+    },
+    opts,
+  );
+}
+
+/**
+ * Creates a custom resource that Pulumi waits on until its Ready condition is true: custom
+ * resources otherwise count as ready at once (pulumi-kubernetes reads `pulumi.com/waitFor`).
+ */
+export function readyCustomResource(
+  name: string,
+  manifest: CustomResourceManifest,
+  wait: ReadyWait,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+  const timeout = `${wait.timeoutSeconds}s`;
+  return new k8s.apiextensions.CustomResource(
+    name,
+    {
+      apiVersion: manifest.apiVersion,
+      kind: manifest.kind,
+      metadata: {
+        ...manifest.metadata,
+        labels: { ...managedByLabels, ...manifest.metadata.labels },
+        annotations: { ...manifest.metadata.annotations, "pulumi.com/waitFor": `condition=${wait.condition ?? "Ready"}` },
+      },
+      spec: manifest.spec,
+    },
+    { ...opts, customTimeouts: { create: timeout, update: timeout } },
+  );
+}

@@ -1,0 +1,43 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { managedByLabels } from "./kubernetes";
+
+export interface NamespacesArgs {
+  /** Namespace names; each must be a DNS-1123 label (config.ts checks). */
+  names: readonly string[];
+  provider: k8s.Provider;
+  /** Keep namespaces (and their workloads) when the stack is destroyed. Defaults to false. */
+  retainOnDelete?: boolean;
+}
+
+/** The namespaces the bootstrap and its apps use, each its own resource so dependents wait only for theirs. */
+export class Namespaces extends pulumi.ComponentResource {
+  private readonly byName: ReadonlyMap<string, k8s.core.v1.Namespace>;
+
+  constructor(name: string, args: NamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops:cluster:Namespaces", name, {}, opts);
+    const unique = [...new Set(args.names)];
+    this.byName = new Map(
+      unique.map((namespace) => [
+        namespace,
+        new k8s.core.v1.Namespace(
+          `ns-${namespace}`,
+          { metadata: { name: namespace, labels: managedByLabels } },
+          { parent: this, provider: args.provider, retainOnDelete: args.retainOnDelete ?? false },
+        ),
+      ]),
+    );
+    this.registerOutputs({ names: unique });
+  }
+
+  /** The Namespace resource for `name`; throws for a namespace that was not declared. */
+  public get(name: string): k8s.core.v1.Namespace {
+    const namespace = this.byName.get(name);
+    if (namespace === undefined) throw new Error(`namespace "${name}" is not managed by this stack`);
+    return namespace;
+  }
+
+  public get names(): string[] {
+    return [...this.byName.keys()];
+  }
+}

@@ -1,0 +1,135 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as vault from "@pulumi/vault";
+import { managedByLabels, systemNamespaces } from "./kubernetes";
+
+export interface VaultAccessArgs {
+  /** The Vault provider (address reachable from where pulumi runs). */
+  vaultProvider: vault.Provider;
+  k8sProvider: k8s.Provider;
+  /** "in-cluster" Vault reviews tokens with its own service account; "external" gets a reviewer token. */
+  mode: "in-cluster" | "external";
+  /** KV v2 mount path, e.g. "gitops". */
+  kvMount: string;
+  /** Kubernetes auth mount path. Defaults to "kubernetes". */
+  authMount: string;
+  /** Kubernetes API URL as Vault reaches it. */
+  kubernetesHost: string;
+  /** KV paths (without the mount) the reader role may read; nothing else. */
+  readPaths: readonly string[];
+  /** The service account that logs in (ESO's controller). */
+  reader: { name: string; namespace: string };
+  /** Vault installed and unsealed; the external-mode reviewer also waits for its namespace. */
+  dependsOn: pulumi.Resource[];
+  /** Refuse to delete the KV mount (deleting it deletes every secret in it). Defaults to false. */
+  protect?: boolean;
+}
+
+/** The reader's policy: `read` on exactly the KV v2 data paths the bootstrap writes. */
+export function readPolicyHcl(kvMount: string, readPaths: readonly string[]): string {
+  return [...new Set(readPaths)]
+    .sort()
+    .map((path) => `path "${kvMount}/data/${path}" {\n  capabilities = ["read"]\n}\n`)
+    .join("\n");
+}
+
+/** The name of the role ESO logs in with. */
+export const readerRoleName = "external-secrets";
+
+/**
+ * What Vault needs so ESO can read the bootstrap's secrets: a KV v2 mount, the Kubernetes auth
+ * method pointed at this cluster, and a least-privilege policy bound to ESO's service account.
+ */
+export class VaultAccess extends pulumi.ComponentResource {
+  public readonly kvMount: vault.Mount;
+  public readonly authBackend: vault.AuthBackend;
+  public readonly role: vault.kubernetes.AuthBackendRole;
+  public readonly policy: vault.Policy;
+
+  constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops:vault:Access", name, {}, opts);
+    const vaultOpts = { parent: this, provider: args.vaultProvider, dependsOn: args.dependsOn };
+
+    this.kvMount = new vault.Mount(
+      `${name}-kv`,
+      { path: args.kvMount, type: "kv", options: { version: "2" }, description: "GitOps bootstrap secrets (KV v2)" },
+      { ...vaultOpts, protect: args.protect ?? false },
+    );
+
+    this.authBackend = new vault.AuthBackend(
+      `${name}-kubernetes`,
+      { type: "kubernetes", path: args.authMount, description: "Kubernetes service account login for in-cluster readers" },
+      vaultOpts,
+    );
+
+    let reviewer: { tokenReviewerJwt?: pulumi.Output<string>; kubernetesCaCert?: pulumi.Output<string>; disableLocalCaJwt: boolean };
+    if (args.mode === "external") {
+      // Vault outside the cluster cannot use a pod token: give it a reviewer account's long-lived token.
+      const k8sOpts = { parent: this, provider: args.k8sProvider, dependsOn: args.dependsOn };
+      const reviewerAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-token-reviewer`,
+        { metadata: { name: "vault-token-reviewer", namespace: systemNamespaces.vault, labels: managedByLabels } },
+        k8sOpts,
+      );
+      new k8s.rbac.v1.ClusterRoleBinding(
+        `${name}-token-reviewer`,
+        {
+          metadata: { name: "vault-token-reviewer", labels: managedByLabels },
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
+          subjects: [{ kind: "ServiceAccount", name: reviewerAccount.metadata.name, namespace: systemNamespaces.vault }],
+        },
+        k8sOpts,
+      );
+      const tokenSecret = new k8s.core.v1.Secret(
+        `${name}-token-reviewer`,
+        {
+          metadata: {
+            name: "vault-token-reviewer",
+            namespace: systemNamespaces.vault,
+            labels: managedByLabels,
+            annotations: { "kubernetes.io/service-account.name": "vault-token-reviewer" },
+          },
+          type: "kubernetes.io/service-account-token",
+        },
+        { ...k8sOpts, dependsOn: [reviewerAccount] },
+      );
+      // The token controller fills the Secret after creation; read it back once it exists.
+      const filled = k8s.core.v1.Secret.get(
+        `${name}-token-reviewer-filled`,
+        pulumi.interpolate`${tokenSecret.metadata.namespace}/${tokenSecret.metadata.name}`,
+        { parent: this, provider: args.k8sProvider, dependsOn: [tokenSecret] },
+      );
+      const field = (key: string) =>
+        pulumi.secret(filled.data.apply((data) => Buffer.from(data?.[key] ?? "", "base64").toString("utf8")));
+      reviewer = { tokenReviewerJwt: field("token"), kubernetesCaCert: field("ca.crt"), disableLocalCaJwt: true };
+    } else {
+      reviewer = { disableLocalCaJwt: false };
+    }
+
+    new vault.kubernetes.AuthBackendConfig(
+      `${name}-kubernetes`,
+      { backend: this.authBackend.path, kubernetesHost: args.kubernetesHost, ...reviewer },
+      vaultOpts,
+    );
+
+    this.policy = new vault.Policy(
+      `${name}-reader`,
+      { name: `${args.kvMount}-${readerRoleName}-read`, policy: readPolicyHcl(args.kvMount, args.readPaths) },
+      vaultOpts,
+    );
+
+    this.role = new vault.kubernetes.AuthBackendRole(
+      `${name}-reader`,
+      {
+        backend: this.authBackend.path,
+        roleName: readerRoleName,
+        boundServiceAccountNames: [args.reader.name],
+        boundServiceAccountNamespaces: [args.reader.namespace],
+        tokenPolicies: [this.policy.name],
+        tokenTtl: 3600,
+      },
+      vaultOpts,
+    );
+    this.registerOutputs({ kvMountPath: this.kvMount.path, authMountPath: this.authBackend.path, roleName: readerRoleName });
+  }
+}
