@@ -1,0 +1,505 @@
+/**
+ * Runs the real program (index.ts) on the real @pulumi/pulumi runtime with setMocks, and records
+ * what the engine would have been sent. The mocks behave like the engine where tests depend on it:
+ * - outputs the SDK lists in additionalSecretOutputs come back secret (RandomPassword.result, …);
+ * - duplicate URNs are refused;
+ * - an unknown invoke token throws;
+ * - Vault KV is a small in-memory store shared across runs, so a second run can read back what the
+ *   first wrote (vault.kv.getSecretV2).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+
+export const repoRoot = path.resolve(__dirname, "../..");
+const secretSigKey = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const unknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** One resource as the engine saw its registration. */
+export interface RegisteredResource {
+  readonly urn: string;
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string;
+  readonly custom: boolean;
+  /** Inputs in wire form: secrets appear as { [sigKey]: secretSig, value }. */
+  readonly wireInputs: Record<string, unknown>;
+  /** Inputs with secrets unwrapped, for asserting on values. */
+  readonly inputs: Record<string, unknown>;
+  readonly provider: string;
+  readonly dependencies: readonly string[];
+  readonly protect: boolean;
+  readonly retainOnDelete: boolean;
+  readonly deleteBeforeReplace: boolean;
+  readonly deletedWith: string;
+  readonly ignoreChanges: readonly string[];
+  readonly additionalSecretOutputs: readonly string[];
+  readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
+  /** True for `Resource.get(...)` reads. */
+  readonly read: boolean;
+}
+
+export interface InvokeRecord {
+  readonly token: string;
+  readonly inputs: Record<string, unknown>;
+}
+
+/** State that outlives one run, like a real Vault and cluster do. */
+export interface World {
+  /** Vault KV v2 data by "<mount>/<path>". */
+  readonly vaultKv: Map<string, Record<string, string>>;
+  /** Kubernetes Secrets readable with Secret.get, by "<namespace>/<name>" (string data). */
+  readonly kubernetesSecrets: Map<string, Record<string, string>>;
+}
+
+export function newWorld(): World {
+  return {
+    vaultKv: new Map(),
+    kubernetesSecrets: new Map([
+      // What the in-cluster Vault init Job leaves behind once it has run.
+      ["vault/vault-init", { "root-token": "hvs.mock-root-token", "unseal-key": "mock-unseal-key" }],
+    ]),
+  };
+}
+
+export interface OutputValue {
+  readonly value: unknown;
+  readonly secret: boolean;
+}
+
+export interface ProgramRun {
+  readonly resources: readonly RegisteredResource[];
+  readonly invokes: readonly InvokeRecord[];
+  readonly outputs: Readonly<Record<string, OutputValue>>;
+  /** Every string the mocks generated as a secret (private keys, passwords, tokens). */
+  readonly generatedSecrets: readonly string[];
+  /** Messages logged through pulumi.log. */
+  readonly logs: readonly string[];
+  ofType(type: string): RegisteredResource[];
+  one(type: string, name?: string): RegisteredResource;
+  byUrn(urn: string): RegisteredResource;
+  /** True if `from` depends on `to`, directly or through other resources. */
+  dependsOn(from: RegisteredResource, to: RegisteredResource): boolean;
+}
+
+export interface RunOptions {
+  /** Stack name; its Pulumi.<stack>.yaml is loaded. Defaults to "staging". */
+  readonly stack?: string;
+  /** Replace top-level keys (bare names, e.g. "vault") of the stack file's config. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** Remove these bare keys from the stack file's config. */
+  readonly unset?: readonly string[];
+  /** Config secrets (bare key → value), passed as secret config. */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** Environment variables the program sees (process.env is replaced for the run). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly world?: World;
+  /** Simulated provider latency per resource operation, in ms (benchmarks). Defaults to 0. */
+  readonly latencyMs?: number;
+  /**
+   * Loads index.ts afresh (its module and the components it imports must re-run). Defaults to
+   * Node's require cache being cleared for this repository's non-test sources.
+   */
+  readonly loadProgram?: () => Promise<Record<string, unknown>>;
+}
+
+/** Loads index.ts with a clean require cache for the repo's own modules (outside vitest). */
+export async function loadProgramFresh(): Promise<Record<string, unknown>> {
+  for (const id of Object.keys(require.cache)) {
+    if (id.startsWith(repoRoot) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}test${path.sep}`)) {
+      delete require.cache[id];
+    }
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(path.join(repoRoot, "index")) as Record<string, unknown>;
+}
+
+/** The plaintexts tests use for bootstrap secrets; scans look for them everywhere. */
+export const testSecrets = {
+  GITHUB_TOKEN: "ghp_mockGithubToken0123456789",
+  CLOUDFLARE_API_TOKEN: "cf-mock-api-token-0123456789",
+  VAULT_TOKEN: "hvs.mock-external-vault-token",
+  SLACK_WEBHOOK_URL: "https://hooks.slack.com/services/T000/B000/mock-slack-secret",
+  DISCORD_WEBHOOK_URL: "https://discord.com/api/webhooks/000/mock-discord-secret",
+  GITHUB_APP_PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----mock-github-app-key",
+  K3S_SSH_PRIVATE_KEY: "-----BEGIN OPENSSH PRIVATE KEY-----mock-ssh-key",
+} as const;
+
+/**
+ * Stack config as the CLI hands it to the program: the stack file's values, plus Pulumi.yaml's
+ * declared defaults for keys the stack does not set (full keys → YAML values).
+ */
+export function readStackConfig(stack: string): Record<string, unknown> {
+  const stackDoc = parseYaml(readFileSync(path.join(repoRoot, `Pulumi.${stack}.yaml`), "utf8")) as { config?: Record<string, unknown> } | null;
+  const projectDoc = parseYaml(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, { default?: unknown }>;
+  };
+  const merged: Record<string, unknown> = {};
+  for (const [key, declaration] of Object.entries(projectDoc.config ?? {})) {
+    if (declaration.default !== undefined) merged[`gitops-bootstrap:${key}`] = declaration.default;
+  }
+  for (const [key, value] of Object.entries(stackDoc?.config ?? {})) {
+    merged[key.includes(":") ? key : `gitops-bootstrap:${key}`] = value;
+  }
+  return merged;
+}
+
+type Struct = { toJavaScript(): Record<string, unknown> };
+type StructStatic = { fromJavaScript(value: Record<string, unknown>): Struct };
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): Struct | undefined;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getProtect(): boolean | undefined;
+  getRetainondelete(): boolean | undefined;
+  getDeletebeforereplace(): boolean;
+  getDeletedwith(): string;
+  getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+}
+interface ReadRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getId(): string;
+  getProperties(): Struct | undefined;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+}
+interface ResponseWithObject {
+  getObject?(): Struct | undefined;
+  setObject?(value: Struct): void;
+  getProperties?(): Struct | undefined;
+  setProperties?(value: Struct): void;
+}
+type Callback = (err: unknown, response: ResponseWithObject | undefined) => void;
+interface MonitorLike {
+  registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  readResource(req: ReadRequest, callback: Callback): Promise<void>;
+  newUrn(parent: string, type: string, name: string): string;
+}
+
+function isWireSecret(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[secretSigKey] === secretSig;
+}
+
+/** Removes secret wrappers, leaving plain values. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (isWireSecret(value)) return unwrapSecrets(value.value);
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/**
+ * Every place in a wire-form value where one of `needles` appears outside a secret wrapper.
+ * Returns the property paths; [] means nothing leaked.
+ */
+export function findPlaintext(value: unknown, needles: readonly string[], at = ""): string[] {
+  if (isWireSecret(value)) return [];
+  if (typeof value === "string") {
+    return needles.some((needle) => needle.length > 0 && value.includes(needle)) ? [at || "(value)"] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, index) => findPlaintext(item, needles, `${at}[${index}]`));
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => findPlaintext(v, needles, at ? `${at}.${k}` : k));
+  }
+  return [];
+}
+
+function wrapSecret(value: unknown): unknown {
+  return isWireSecret(value) ? value : { [secretSigKey]: secretSig, value };
+}
+
+/** Deterministic fake outputs a provider would compute, by resource type. */
+function computedOutputs(type: string, name: string, inputs: Record<string, unknown>, world: World, generated: string[]): Record<string, unknown> {
+  const remember = (value: string) => {
+    generated.push(value);
+    return value;
+  };
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString":
+      return { result: remember(`mock-random-${name}-${createHash("sha256").update(name).digest("hex").slice(0, 16)}`) };
+    case "tls:index/privateKey:PrivateKey": {
+      const algorithm = String(unwrapSecrets(inputs.algorithm));
+      const fingerprint = createHash("sha256").update(name).digest("base64").replace(/=+$/, "");
+      return {
+        privateKeyOpenssh: remember(`-----BEGIN OPENSSH PRIVATE KEY-----\nmock-${algorithm}-${name}\n-----END OPENSSH PRIVATE KEY-----\n`),
+        privateKeyPem: remember(`-----BEGIN PRIVATE KEY-----\nmock-${name}\n-----END PRIVATE KEY-----\n`),
+        privateKeyPemPkcs8: remember(`-----BEGIN PRIVATE KEY-----\nmock-pkcs8-${name}\n-----END PRIVATE KEY-----\n`),
+        publicKeyOpenssh: `${algorithm === "ECDSA" ? "ecdsa-sha2-nistp256" : "ssh-ed25519"} AAAAmock${name}\n`,
+        publicKeyPem: `-----BEGIN PUBLIC KEY-----\nmock-${name}\n-----END PUBLIC KEY-----\n`,
+        publicKeyFingerprintSha256: `SHA256:${fingerprint}`,
+        publicKeyFingerprintMd5: "00:11:22:33",
+      };
+    }
+    case "vault:kv/secretV2:SecretV2": {
+      const mount = String(unwrapSecrets(inputs.mount));
+      const secretName = String(unwrapSecrets(inputs.name));
+      const data = JSON.parse(String(unwrapSecrets(inputs.dataJson) ?? "{}")) as Record<string, string>;
+      world.vaultKv.set(`${mount}/${secretName}`, data);
+      return { path: `${mount}/data/${secretName}`, data: wrapSecret(data) };
+    }
+    case "kubernetes:core/v1:ServiceAccount":
+      return {};
+    case "command:remote:Command":
+      return { stdout: remember(`apiVersion: v1\nkind: Config\nclusters: []\n# mock kubeconfig from ${name}\n`), stderr: "" };
+    case "github:index/repositoryDeployKey:RepositoryDeployKey":
+      return { etag: "mock-etag" };
+    case "github:index/repositoryWebhook:RepositoryWebhook":
+      return { url: `https://api.github.com/repos/mock/hooks/${name}` };
+    default:
+      return {};
+  }
+}
+
+const knownInvokes = new Set(["vault:kv/getSecretV2:getSecretV2"]);
+
+/** Runs index.ts once under mocks and returns what it registered. */
+export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
+  const stack = options.stack ?? "staging";
+  const world = options.world ?? newWorld();
+  const resources: RegisteredResource[] = [];
+  const invokes: InvokeRecord[] = [];
+  const generated: string[] = [];
+  const logs: string[] = [];
+
+  const latency = options.latencyMs ?? 0;
+  const mocks: pulumi.runtime.Mocks = {
+    async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
+      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      const inputs = args.inputs as Record<string, unknown>;
+      if (args.id !== undefined && args.id !== "" && args.type === "kubernetes:core/v1:Secret") {
+        // Secret.get: return what the cluster holds, base64 as the API does.
+        const held = world.kubernetesSecrets.get(args.id);
+        if (held === undefined) throw new Error(`secrets "${args.id}" not found`);
+        const data = Object.fromEntries(Object.entries(held).map(([k, v]) => [k, Buffer.from(v).toString("base64")]));
+        return { id: args.id, state: { ...inputs, data } };
+      }
+      const state = { ...inputs, ...computedOutputs(args.type, args.name, inputs, world, generated) };
+      return { id: args.id || `${args.name}-id`, state };
+    },
+    call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+      invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+      if (!knownInvokes.has(args.token)) throw new Error(`mock: unknown invoke ${args.token}`);
+      const mount = String(args.inputs.mount);
+      const name = String(args.inputs.name);
+      const data = world.vaultKv.get(`${mount}/${name}`);
+      if (data === undefined) throw new Error(`no secret found at "${mount}/data/${name}"`);
+      return { mount, name, path: `${mount}/data/${name}`, data: wrapSecret(data), dataJson: wrapSecret(JSON.stringify(data)) };
+    },
+  };
+
+  await pulumi.runtime.setMocks(mocks, "gitops-bootstrap", stack, false);
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
+  const seen = new Set<string>();
+
+  const markSecretOutputs = (response: ResponseWithObject | undefined, names: readonly string[], read: boolean) => {
+    if (response === undefined || names.length === 0) return;
+    const struct = read ? response.getProperties?.() : response.getObject?.();
+    if (struct === undefined) return;
+    const object = struct.toJavaScript();
+    for (const name of names) if (name in object) object[name] = wrapSecret(object[name]);
+    const fresh = (struct.constructor as unknown as StructStatic).fromJavaScript(object);
+    if (read) response.setProperties?.(fresh);
+    else response.setObject?.(fresh);
+  };
+
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+    if (seen.has(urn)) {
+      callback(new Error(`Duplicate resource URN '${urn}'; try giving it a unique name`), undefined);
+      return Promise.resolve();
+    }
+    seen.add(urn);
+    const wireInputs = req.getObject()?.toJavaScript() ?? {};
+    const timeouts = req.getCustomtimeouts();
+    resources.push({
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      custom: req.getCustom(),
+      wireInputs,
+      inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
+      provider: req.getProvider(),
+      dependencies: req.getDependenciesList(),
+      protect: req.getProtect() ?? false,
+      retainOnDelete: req.getRetainondelete() ?? false,
+      deleteBeforeReplace: req.getDeletebeforereplace(),
+      deletedWith: req.getDeletedwith(),
+      ignoreChanges: req.getIgnorechangesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      customTimeouts: timeouts && { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() },
+      read: false,
+    });
+    const secretOutputs = req.getAdditionalsecretoutputsList();
+    return register(req, (err, response) => {
+      markSecretOutputs(response, secretOutputs, false);
+      callback(err, response);
+    });
+  };
+  const read = monitor.readResource.bind(monitor);
+  monitor.readResource = (req, callback) => {
+    const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+    const wireInputs = req.getProperties()?.toJavaScript() ?? {};
+    resources.push({
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      custom: true,
+      wireInputs,
+      inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
+      provider: req.getProvider(),
+      dependencies: req.getDependenciesList(),
+      protect: false,
+      retainOnDelete: false,
+      deleteBeforeReplace: false,
+      deletedWith: "",
+      ignoreChanges: [],
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      customTimeouts: undefined,
+      read: true,
+    });
+    const secretOutputs = req.getAdditionalsecretoutputsList();
+    return read(req, (err, response) => {
+      markSecretOutputs(response, secretOutputs, true);
+      callback(err, response);
+    });
+  };
+
+  // Config as the CLI would pass it: the stack file, with overrides, and secrets flagged.
+  const fileConfig = readStackConfig(stack);
+  const configEntries: Record<string, string> = {};
+  for (const [key, value] of Object.entries(fileConfig)) {
+    const bare = key.startsWith("gitops-bootstrap:") ? key.slice("gitops-bootstrap:".length) : key;
+    if (options.unset?.includes(bare)) continue;
+    configEntries[key.includes(":") ? key : `gitops-bootstrap:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  for (const [bare, value] of Object.entries(options.config ?? {})) {
+    configEntries[`gitops-bootstrap:${bare}`] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  const secretKeys: string[] = [];
+  for (const [bare, value] of Object.entries(options.secrets ?? {})) {
+    configEntries[`gitops-bootstrap:${bare}`] = value;
+    secretKeys.push(`gitops-bootstrap:${bare}`);
+  }
+  pulumi.runtime.setAllConfig(configEntries, secretKeys);
+
+  // Capture what the program logs, so tests can scan it for secrets.
+  const originalInfo = pulumi.log.info;
+  const originalWarn = pulumi.log.warn;
+  pulumi.log.info = (message, resource, streamId, ephemeral) => {
+    logs.push(message);
+    return originalInfo(message, resource, streamId, ephemeral);
+  };
+  pulumi.log.warn = (message, resource, streamId, ephemeral) => {
+    logs.push(message);
+    return originalWarn(message, resource, streamId, ephemeral);
+  };
+  const savedEnv = process.env;
+  process.env = { ...(options.env ?? {}) };
+  let exports: Record<string, unknown>;
+  try {
+    exports = await (options.loadProgram ?? loadProgramFresh)();
+  } catch (error) {
+    pulumi.log.info = originalInfo;
+    pulumi.log.warn = originalWarn;
+    throw error;
+  } finally {
+    process.env = savedEnv;
+  }
+
+  const outputs: Record<string, OutputValue> = {};
+  for (const [key, value] of Object.entries(exports)) {
+    if (key === "default" || key === "__esModule") continue;
+    outputs[key] = await resolveOutput(value);
+  }
+  await pulumi.runtime.disconnect();
+  pulumi.log.info = originalInfo;
+  pulumi.log.warn = originalWarn;
+
+  const byUrnMap = new Map(resources.map((resource) => [resource.urn, resource]));
+  const run: ProgramRun = {
+    resources,
+    invokes,
+    outputs,
+    generatedSecrets: generated,
+    logs,
+    ofType: (type) => resources.filter((resource) => resource.type === type),
+    one(type, name) {
+      const found = resources.filter((resource) => resource.type === type && (name === undefined || resource.name === name));
+      if (found.length !== 1) {
+        throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}: ${resources.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+      }
+      return found[0];
+    },
+    byUrn(urn) {
+      const found = byUrnMap.get(urn);
+      if (found === undefined) throw new Error(`no resource ${urn}`);
+      return found;
+    },
+    dependsOn(from, to) {
+      const queue = [...from.dependencies];
+      const visited = new Set<string>();
+      while (queue.length > 0) {
+        const urn = queue.shift() as string;
+        if (urn === to.urn) return true;
+        if (visited.has(urn)) continue;
+        visited.add(urn);
+        const next = byUrnMap.get(urn);
+        if (next !== undefined) queue.push(...next.dependencies);
+        // A component's children depend on what the component was given; follow parents too.
+        for (const child of resources) if (child.parent === urn) queue.push(child.urn);
+      }
+      return false;
+    },
+  };
+  return run;
+}
+
+async function resolveOutput(value: unknown): Promise<OutputValue> {
+  if (pulumi.Output.isInstance(value)) {
+    const output = value as pulumi.Output<unknown>;
+    const secret = await pulumi.isSecret(output);
+    const resolved = await new Promise<unknown>((resolve) => {
+      output.apply((v) => {
+        resolve(v);
+        return v;
+      });
+    });
+    return { value: await resolveNested(resolved), secret };
+  }
+  return { value: await resolveNested(value), secret: false };
+}
+
+async function resolveNested(value: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(value)) return (await resolveOutput(value)).value;
+  if (Array.isArray(value)) return Promise.all(value.map(resolveNested));
+  if (typeof value === "object" && value !== null) {
+    const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveNested(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return value;
+}
+
+/** Base config every test run needs: the bootstrap secrets from the environment. */
+export function allSecretsEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...testSecrets, ...extra };
+}
+
+export { unknownSentinel };
