@@ -332,6 +332,13 @@ const secretKeys = [
 /** Every key a stack file may set in our namespace. */
 export const knownConfigKeys: readonly string[] = [...Object.keys(structuredKeys), ...secretKeys];
 
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  return path.reduce<unknown>(
+    (node, part) => (typeof node === "object" && node !== null ? (node as Record<PropertyKey, unknown>)[part] : undefined),
+    root,
+  );
+}
+
 /** Pulumi.yaml defaults secret keys to "" (and appSecrets to {}), so those mean "not set". */
 function isUnset(value: string | undefined): value is undefined {
   return value === undefined || value === "" || value === "{}";
@@ -383,7 +390,7 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
         continue;
       }
       const message =
-        issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message;
+        issue.code === "invalid_type" && valueAt(raw, issue.path) === undefined ? "is required" : issue.message;
       problems.push(`${key === undefined ? projectName : formatPath(String(key), rest)}: ${message}`);
     }
   }

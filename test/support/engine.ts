@@ -97,6 +97,8 @@ export interface RunOptions {
   /** Environment variables the program sees (process.env is replaced for the run). */
   readonly env?: Readonly<Record<string, string>>;
   readonly world?: World;
+  /** Receives every registration as it happens (lets a test see what was registered before a failure). */
+  readonly record?: RegisteredResource[];
   /** Simulated provider latency per resource operation, in ms (benchmarks). Defaults to 0. */
   readonly latencyMs?: number;
   /**
@@ -271,7 +273,7 @@ const knownInvokes = new Set(["vault:kv/getSecretV2:getSecretV2"]);
 export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
   const stack = options.stack ?? "staging";
   const world = options.world ?? newWorld();
-  const resources: RegisteredResource[] = [];
+  const resources: RegisteredResource[] = options.record ?? [];
   const invokes: InvokeRecord[] = [];
   const generated: string[] = [];
   const logs: string[] = [];
@@ -411,27 +413,58 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     logs.push(message);
     return originalWarn(message, resource, streamId, ephemeral);
   };
-  const savedEnv = process.env;
-  process.env = { ...(options.env ?? {}) };
-  let exports: Record<string, unknown>;
-  try {
-    exports = await (options.loadProgram ?? loadProgramFresh)();
-  } catch (error) {
+  // Like Pulumi's language host, the run owns unhandled rejections: an error thrown inside an
+  // apply fails the program (and is not left for the test runner to report as stray).
+  const failures: unknown[] = [];
+  let failed: (reason: unknown) => void = () => undefined;
+  const failure = new Promise<never>((_, reject) => {
+    failed = reject;
+  });
+  failure.catch(() => undefined);
+  const onRejection = (reason: unknown) => {
+    failures.push(reason);
+    failed(reason);
+  };
+  const otherListeners = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", onRejection);
+  const restore = () => {
     pulumi.log.info = originalInfo;
     pulumi.log.warn = originalWarn;
-    throw error;
-  } finally {
-    process.env = savedEnv;
-  }
+    process.removeListener("unhandledRejection", onRejection);
+    for (const listener of otherListeners) process.on("unhandledRejection", listener);
+  };
 
+  const savedEnv = process.env;
+  process.env = { ...(options.env ?? {}) };
   const outputs: Record<string, OutputValue> = {};
-  for (const [key, value] of Object.entries(exports)) {
-    if (key === "default" || key === "__esModule") continue;
-    outputs[key] = await resolveOutput(value);
+  try {
+    let exports: Record<string, unknown>;
+    try {
+      exports = await (options.loadProgram ?? loadProgramFresh)();
+    } finally {
+      process.env = savedEnv;
+    }
+    await Promise.race([
+      failure,
+      (async () => {
+        for (const [key, value] of Object.entries(exports)) {
+          if (key === "default" || key === "__esModule") continue;
+          outputs[key] = await resolveOutput(value);
+        }
+      })(),
+    ]);
+    await Promise.race([failure, pulumi.runtime.disconnect()]);
+    // Let rejections raised by the last registrations surface before judging the run.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (failures.length > 0) throw failures[0];
+  } finally {
+    // Drain this run's stragglers (late rejections, component outputs) into this run, so none
+    // reaches the next run's monitor.
+    await Promise.race([pulumi.runtime.disconnect().catch(() => undefined), sleep(2000)]);
+    await sleep(10);
+    restore();
   }
-  await pulumi.runtime.disconnect();
-  pulumi.log.info = originalInfo;
-  pulumi.log.warn = originalWarn;
 
   const byUrnMap = new Map(resources.map((resource) => [resource.urn, resource]));
   const run: ProgramRun = {
@@ -470,6 +503,10 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     },
   };
   return run;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function resolveOutput(value: unknown): Promise<OutputValue> {

@@ -1,0 +1,192 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, knownConfigKeys, parseConfig, requireSecretsNow } from "../components/config";
+import { stackSource } from "./support/configFixtures";
+
+function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("parseConfig", () => {
+  it("accepts both committed stacks and freezes the result", () => {
+    for (const stack of ["staging", "prod"]) {
+      const config = parseConfig(stackSource(stack));
+      expect(Object.isFrozen(config)).toBe(true);
+      expect(Object.isFrozen(config.github)).toBe(true);
+      expect(Object.isFrozen(config.apps)).toBe(true);
+    }
+  });
+
+  it("reports every problem at once, each naming its key and what is expected", () => {
+    const problems = problemsOf(() =>
+      parseConfig(
+        stackSource("staging", {
+          github: { owner: "-acme", repository: "fleet.git", branch: "main branch", path: "clusters/my staging", extra: 1 },
+          flux: {
+            operatorChartVersion: "latest",
+            distributionVersion: "2.8.x",
+            components: ["image-automation-controller", "helm-operator"],
+            syncInterval: "1 hour",
+          },
+          namespaces: ["Monitoring"],
+          vault: { mode: "in-cluster", address: "http://vault.vault.svc:8200", pathPrefix: "clusters/staging" },
+          cluster: undefined,
+          timeouts: { helm: "ten minutes", ready: "5m" },
+        }),
+      ),
+    );
+    const expected: [string, RegExp][] = [
+      ["gitops-bootstrap:github.owner", /GitHub user or organisation name/],
+      ["gitops-bootstrap:github.repository", /without "\.git"/],
+      ["gitops-bootstrap:github.branch", /git branch name without spaces/],
+      ["gitops-bootstrap:github.path", /relative path .* no spaces/],
+      ["gitops-bootstrap:github", /unknown field\(s\) "extra"/],
+      ["gitops-bootstrap:flux.operatorChartVersion", /exact chart version/],
+      ["gitops-bootstrap:flux.components[1]", /image-reflector-controller/],
+      ["gitops-bootstrap:flux.syncInterval", /duration such as "30s".*got "1 hour"/],
+      ["gitops-bootstrap:namespaces[0]", /DNS-1123 label/],
+      ["gitops-bootstrap:vault.address", /reachable from the machine that runs pulumi/],
+      ["gitops-bootstrap:cluster", /is required/],
+      ["gitops-bootstrap:timeouts.helm", /duration/],
+    ];
+    for (const [key, message] of expected) {
+      expect(problems.some((p) => p.startsWith(`${key}:`) && message.test(p)), `${key} ${message}\n${problems.join("\n")}`).toBe(true);
+    }
+    expect(problems).toHaveLength(expected.length);
+  });
+
+  it("prints one readable error that says nothing was created", () => {
+    expect(() => parseConfig(stackSource("staging", { flux: { operatorChartVersion: "0.33.0", distributionVersion: "2.8.x", syncInterval: "1 hour" } }))).toThrow(
+      /Invalid stack configuration \(1 problem\); nothing was created:\n {2}- gitops-bootstrap:flux.syncInterval: must be a duration/,
+    );
+  });
+
+  it("rejects unknown keys, wrong types and JSON that is not an object", () => {
+    const problems = problemsOf(() =>
+      parseConfig(stackSource("staging", { flux: "fast", safety: { protect: "yes", retainOnDelete: true }, githubTokn: "x" })),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gitops-bootstrap:githubTokn: is not a known key/),
+        expect.stringMatching(/^gitops-bootstrap:flux: .*object/i),
+        expect.stringMatching(/^gitops-bootstrap:safety.protect: .*boolean/i),
+      ]),
+    );
+  });
+
+  it("checks cross-field rules", () => {
+    const problems = problemsOf(() =>
+      parseConfig(
+        stackSource("staging", {
+          cluster: { mode: "k3s" },
+          github: { owner: "acme", repository: "fleet", path: "clusters/x", auth: "app", deployKey: { readWrite: true } },
+          vault: { mode: "external", address: "https://vault.example.com", pathPrefix: "clusters/x" },
+          notifications: { slack: true },
+          apps: [
+            { name: "web", namespace: "web", keys: ["a"] },
+            { name: "web", namespace: "other", keys: ["b"] },
+          ],
+        }),
+      ),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^gitops-bootstrap:cluster.k3s: is required when mode is "k3s"/),
+        expect.stringMatching(/^gitops-bootstrap:github.app: is required when auth is "app"/),
+        expect.stringMatching(/^gitops-bootstrap:github.deployKey.readWrite: may only be true when flux.components includes "image-automation-controller"/),
+        expect.stringMatching(/^gitops-bootstrap:vault.kubernetesHost: is required when mode is "external"/),
+        expect.stringMatching(/^gitops-bootstrap:notifications.channel: is required when slack is true/),
+        expect.stringMatching(/^gitops-bootstrap:apps\[1\].name: duplicates app "web"/),
+      ]),
+    );
+  });
+
+  it("insists secret keys are set as secrets, without echoing their values", () => {
+    const problems = problemsOf(() => parseConfig(stackSource("staging", { githubToken: "ghp_plaintextInStackFile" })));
+    expect(problems).toEqual([expect.stringMatching(/^gitops-bootstrap:githubToken: must be set as a secret/)]);
+    expect(problems.join("\n")).not.toContain("ghp_plaintextInStackFile");
+  });
+
+  it("validates app secret values against declared apps and keys", () => {
+    const source = stackSource("staging", { appSecrets: { podinfo: { "api-key": "v", other: "w" }, ghost: { k: "v" } } });
+    const problems = problemsOf(() => parseConfig({ ...source, secretKeys: new Set(["appSecrets"]) }));
+    expect(problems).toEqual([
+      'gitops-bootstrap:appSecrets.podinfo.other: is not a key of app "podinfo"',
+      "gitops-bootstrap:appSecrets.ghost: is not an app declared in gitops-bootstrap:apps",
+    ]);
+  });
+
+  it("takes each bootstrap secret from config first, then the environment, else Vault", () => {
+    const source = stackSource("staging", { githubToken: "from-config" }, { GITHUB_TOKEN: "from-env", CLOUDFLARE_API_TOKEN: "cf" });
+    const config = parseConfig({ ...source, secretKeys: new Set(["githubToken"]) });
+    expect(config.secrets.githubToken.source.kind).toBe("config");
+    expect(config.secrets.cloudflareApiToken?.source.kind).toBe("env");
+    expect(config.apps[0].secrets["api-key"].source.kind).toBe("vault");
+    expect(config.apps[0].secrets["api-key"].envVar).toBe("APP_PODINFO_API_KEY");
+    expect(config.secrets.slackWebhookUrl).toBeUndefined();
+  });
+
+  it("requires the secrets that cannot be read back before anything is registered", () => {
+    const k3s = parseConfig(stackSource("prod"));
+    expect(() => requireSecretsNow(k3s)).toThrow(/gitops-bootstrap:sshPrivateKey: is required to install k3s over SSH.*K3S_SSH_PRIVATE_KEY/);
+    const withKey = parseConfig(stackSource("prod", {}, { K3S_SSH_PRIVATE_KEY: "key" }));
+    expect(() => requireSecretsNow(withKey)).not.toThrow();
+  });
+
+  it("derives in-cluster addresses and defaults", () => {
+    const staging = parseConfig(stackSource("staging"));
+    expect(staging.vault.address).toBe("http://127.0.0.1:8200");
+    expect(staging.vault.inClusterAddress).toBe("http://vault.vault.svc:8200");
+    expect(staging.vault.kubernetesHost).toBe("https://kubernetes.default.svc");
+    expect(staging.flux.allComponents).toEqual(["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]);
+    const external = parseConfig(
+      stackSource("staging", {
+        vault: { mode: "external", address: "https://vault.example.com", pathPrefix: "clusters/x", kubernetesHost: "https://k8s.example.com:6443" },
+      }),
+    );
+    expect(external.vault.inClusterAddress).toBe("https://vault.example.com");
+    expect(external.vault.token?.envVar).toBe("VAULT_TOKEN");
+  });
+
+  it("treats {} as no webhook (Pulumi.yaml's default for an optional object)", () => {
+    expect(parseConfig(stackSource("staging", { webhook: {} })).webhook).toBeUndefined();
+  });
+
+  it("knows every key Pulumi.yaml declares", () => {
+    expect(knownConfigKeys).toEqual(expect.arrayContaining(["cluster", "github", "flux", "vault", "githubToken", "appSecrets"]));
+  });
+});
+
+describe("staging and prod differ only through their stack files", () => {
+  const staging = parseConfig(stackSource("staging"));
+  const prod = parseConfig(stackSource("prod"));
+
+  it("syncs a different path, at a different pace, with a different cluster size", () => {
+    expect(staging.github.path).toBe("clusters/staging");
+    expect(prod.github.path).toBe("clusters/prod");
+    expect(staging.flux.syncInterval).toBe("1m");
+    expect(prod.flux.syncInterval).toBe("10m");
+    expect(staging.flux.clusterSize).toBe("small");
+    expect(prod.flux.clusterSize).toBe("large");
+  });
+
+  it("protects and retains stateful resources in prod only", () => {
+    expect(staging.safety).toEqual({ protect: false, retainOnDelete: false });
+    expect(prod.safety).toEqual({ protect: true, retainOnDelete: true });
+  });
+
+  it("installs k3s over SSH in prod and uses an existing cluster in staging", () => {
+    expect(staging.cluster.mode).toBe("existing");
+    expect(prod.cluster.mode).toBe("k3s");
+    expect(prod.cluster.k3s?.servers).toHaveLength(3);
+  });
+
+  it("keeps Vault paths apart", () => {
+    expect(staging.vault.pathPrefix).not.toBe(prod.vault.pathPrefix);
+  });
+});
