@@ -254,8 +254,17 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       world.vaultKv.set(`${mount}/${secretName}`, data);
       return { path: `${mount}/data/${secretName}`, data: wrapSecret(data) };
     }
-    case "kubernetes:core/v1:ServiceAccount":
+    case "kubernetes:core/v1:Secret": {
+      // The token controller fills service-account-token Secrets after creation.
+      const metadata = unwrapSecrets(inputs.metadata) as { name?: string; namespace?: string } | undefined;
+      if (unwrapSecrets(inputs.type) === "kubernetes.io/service-account-token" && metadata?.name) {
+        world.kubernetesSecrets.set(`${metadata.namespace ?? "default"}/${metadata.name}`, {
+          token: remember(`mock-service-account-jwt-${name}`),
+          "ca.crt": "-----BEGIN CERTIFICATE-----\nmock-cluster-ca\n-----END CERTIFICATE-----\n",
+        });
+      }
       return {};
+    }
     case "command:remote:Command":
       return { stdout: remember(`apiVersion: v1\nkind: Config\nclusters: []\n# mock kubeconfig from ${name}\n`), stderr: "" };
     case "github:index/repositoryDeployKey:RepositoryDeployKey":
@@ -461,7 +470,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   } finally {
     // Drain this run's stragglers (late rejections, component outputs) into this run, so none
     // reaches the next run's monitor.
-    await Promise.race([pulumi.runtime.disconnect().catch(() => undefined), sleep(2000)]);
+    await Promise.race([pulumi.runtime.disconnect().catch(() => undefined), sleep(500)]);
     await sleep(10);
     restore();
   }

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { readPolicyHcl } from "../components/vaultAccess";
+import { vaultInitScript, vaultStoreScript } from "../components/vault";
+import { newWorld } from "./support/engine";
+import { runProgram } from "./support/harness";
+import { firstRunEnv } from "./support/scenarios";
+
+const externalVault = {
+  mode: "external",
+  address: "https://vault.acme.example:8200",
+  pathPrefix: "clusters/staging",
+  kubernetesHost: "https://k8s.staging.acme.example:6443",
+};
+
+describe("Vault", () => {
+  it("in-cluster: chart, one-time init Job, token read back from the init Secret, provider on the reachable address", async () => {
+    const run = await runProgram({ stack: "staging", env: firstRunEnv(), world: newWorld() });
+    const release = run.one("kubernetes:helm.sh/v3:Release", "vault");
+    expect(release.inputs).toMatchObject({ chart: "vault", version: "0.31.0", namespace: "vault", repositoryOpts: { repo: "https://helm.releases.hashicorp.com" } });
+    const job = run.one("kubernetes:batch/v1:Job", "vault-init");
+    expect(run.dependsOn(job, release)).toBe(true);
+    const initSecret = run.one("kubernetes:core/v1:Secret", "vault-init-material");
+    expect(initSecret.read).toBe(true);
+    expect(run.dependsOn(initSecret, job)).toBe(true);
+    const provider = run.one("pulumi:providers:vault");
+    expect(provider.inputs.address).toBe("http://127.0.0.1:8200");
+    expect(provider.inputs.token).toBe("hvs.mock-root-token");
+    expect(JSON.stringify(provider.wireInputs.token)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    // ESO, in the cluster, uses the in-cluster address.
+    const store = run.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
+    expect((store.inputs.spec as { provider: { vault: { server: string } } }).provider.vault.server).toBe("http://vault.vault.svc:8200");
+    // Vault reviews ESO's tokens itself: no reviewer account.
+    expect(run.ofType("kubernetes:core/v1:ServiceAccount").map((r) => r.name)).toEqual(["vault-init"]);
+  });
+
+  it("initialises only an uninitialised Vault and prints no secret", () => {
+    expect(vaultInitScript).toMatch(/if vault status \| grep -Eq '\^Initialized \+false'; then/);
+    expect(vaultInitScript).not.toMatch(/cat \/work\/(root-token|unseal-key)\s*$/m);
+    expect(vaultInitScript).toMatch(/>\/dev\/null/);
+    expect(vaultStoreScript).toMatch(/kubectl -n vault create secret generic vault-init/);
+  });
+
+  it("external: no chart, token from VAULT_TOKEN as a secret, a token reviewer for the Kubernetes auth method", async () => {
+    const run = await runProgram({ stack: "staging", config: { vault: externalVault }, env: firstRunEnv(), world: newWorld() });
+    expect(run.ofType("kubernetes:helm.sh/v3:Release").map((r) => r.name).sort()).toEqual(["external-secrets", "flux-operator"]);
+    expect(run.ofType("kubernetes:batch/v1:Job")).toEqual([]);
+    const provider = run.one("pulumi:providers:vault");
+    expect(provider.inputs).toMatchObject({ address: "https://vault.acme.example:8200", token: firstRunEnv().VAULT_TOKEN });
+    expect(JSON.stringify(provider.wireInputs.token)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    const authConfig = run.one("vault:kubernetes/authBackendConfig:AuthBackendConfig");
+    expect(authConfig.inputs).toMatchObject({ kubernetesHost: "https://k8s.staging.acme.example:6443", disableLocalCaJwt: true });
+    expect(JSON.stringify(authConfig.wireInputs.tokenReviewerJwt)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    const binding = run.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
+    expect(binding.inputs).toMatchObject({ roleRef: { name: "system:auth-delegator" } });
+    const store = run.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
+    expect((store.inputs.spec as { provider: { vault: { server: string } } }).provider.vault.server).toBe("https://vault.acme.example:8200");
+  });
+
+  it("external mode needs a token before anything is registered", async () => {
+    const env = { ...firstRunEnv() } as Record<string, string>;
+    delete env.VAULT_TOKEN;
+    await expect(runProgram({ stack: "staging", config: { vault: externalVault }, env, world: newWorld() })).rejects.toThrow(
+      /gitops-bootstrap:vaultToken: is required to reach the external Vault.*VAULT_TOKEN/,
+    );
+  });
+
+  it("never points the provider at a cluster-internal address", async () => {
+    await expect(
+      runProgram({ stack: "staging", config: { vault: { ...externalVault, address: "http://vault.vault.svc:8200" } }, env: firstRunEnv() }),
+    ).rejects.toThrow(/gitops-bootstrap:vault.address: must be reachable from the machine that runs pulumi/);
+  });
+
+  it("grants ESO read on exactly the paths it syncs, and nothing else", async () => {
+    const run = await runProgram({ stack: "staging", env: firstRunEnv(), world: newWorld() });
+    const policy = String(run.one("vault:index/policy:Policy").inputs.policy);
+    const paths = [...policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]).sort();
+    expect(paths).toEqual(
+      [
+        "gitops/data/clusters/staging/apps/grafana",
+        "gitops/data/clusters/staging/apps/podinfo",
+        "gitops/data/clusters/staging/cloudflare",
+        "gitops/data/clusters/staging/flux/git-auth-v1",
+        "gitops/data/clusters/staging/flux/webhook-token-v1",
+      ].sort(),
+    );
+    expect(policy).not.toMatch(/\*|github"|create|update|delete|list/);
+    const role = run.one("vault:kubernetes/authBackendRole:AuthBackendRole");
+    expect(role.inputs).toMatchObject({
+      roleName: "external-secrets",
+      boundServiceAccountNames: ["external-secrets"],
+      boundServiceAccountNamespaces: ["external-secrets"],
+    });
+    const mount = run.one("vault:index/mount:Mount");
+    expect(mount.inputs).toMatchObject({ path: "gitops", type: "kv", options: { version: "2" } });
+  });
+
+  it("renders a deterministic, deduplicated policy", () => {
+    expect(readPolicyHcl("kv", ["b", "a", "b"])).toBe('path "kv/data/a" {\n  capabilities = ["read"]\n}\n\npath "kv/data/b" {\n  capabilities = ["read"]\n}\n');
+  });
+});
