@@ -18,6 +18,7 @@ import { FluxInstance, FluxOperator } from "./components/flux";
 import { systemNamespaces } from "./components/kubernetes";
 import { vaultLayout } from "./components/layout";
 import { Namespaces } from "./components/namespaces";
+import { checkRepositoryPath } from "./components/repositoryCheck";
 import { NotificationChannel, Notifications } from "./components/notifications";
 import { Vault } from "./components/vault";
 import { readerRoleName, VaultAccess } from "./components/vaultAccess";
@@ -238,6 +239,8 @@ const flux = new FluxInstance("flux", {
   path: config.github.path,
   syncInterval: config.flux.syncInterval,
   auth: { kind: config.github.auth, pullSecretName },
+  // An empty repository or path fails here, with what to commit, instead of a Flux error loop.
+  repositoryCheck: checkRepositoryPath(config.github, githubProvider),
   provider: k8sProvider,
   readyTimeoutSeconds: readyTimeout,
   dependsOn: [fluxOperator.release, gitAuthSecret],

@@ -74,6 +74,8 @@ export interface FluxInstanceArgs {
   provider: k8s.Provider;
   /** Seconds to wait for Ready. */
   readyTimeoutSeconds: number;
+  /** Resolves once the repository path holds manifests (see repositoryCheck.ts). */
+  repositoryCheck?: pulumi.Input<unknown>;
   /** What must exist first: the operator release and the Ready pull secret. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
   /** Refuse to delete it. Defaults to false. */
@@ -98,7 +100,9 @@ export function syncUrl(owner: string, repository: string, auth: FluxGitAuth["ki
 }
 
 /** The FluxInstance manifest; a pure function so tests check it against the upstream CRD. */
-export function fluxInstanceManifest(args: Omit<FluxInstanceArgs, "provider" | "dependsOn" | "readyTimeoutSeconds">): CustomResourceManifest {
+export function fluxInstanceManifest(
+  args: Omit<FluxInstanceArgs, "provider" | "dependsOn" | "readyTimeoutSeconds" | "repositoryCheck">,
+): CustomResourceManifest {
   return {
     apiVersion: "fluxcd.controlplane.io/v1",
     kind: "FluxInstance",
@@ -150,7 +154,7 @@ export class FluxInstance extends pulumi.ComponentResource {
     this.instance = readyCustomResource(
       name,
       fluxInstanceManifest(args),
-      { timeoutSeconds: args.readyTimeoutSeconds },
+      { timeoutSeconds: args.readyTimeoutSeconds, gate: args.repositoryCheck },
       {
         parent: this,
         provider: args.provider,

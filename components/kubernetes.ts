@@ -26,6 +26,8 @@ export interface ReadyWait {
   condition?: string;
   /** How long to wait, in seconds (from the `timeouts.ready` config). */
   timeoutSeconds: number;
+  /** A check that must pass before the resource is applied (its value is ignored). */
+  gate?: pulumi.Input<unknown>;
 }
 
 /** Labels that tell a cluster reader who manages an object. */
@@ -70,7 +72,7 @@ export function readyCustomResource(
         labels: { ...managedByLabels, ...manifest.metadata.labels },
         annotations: { ...manifest.metadata.annotations, "pulumi.com/waitFor": `condition=${wait.condition ?? "Ready"}` },
       },
-      spec: manifest.spec,
+      spec: wait.gate === undefined ? manifest.spec : pulumi.output(wait.gate).apply(() => manifest.spec),
     },
     { ...opts, customTimeouts: { create: timeout, update: timeout } },
   );

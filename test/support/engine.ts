@@ -53,6 +53,8 @@ export interface World {
   readonly vaultKv: Map<string, Record<string, string>>;
   /** Kubernetes Secrets readable with Secret.get, by "<namespace>/<name>" (string data). */
   readonly kubernetesSecrets: Map<string, Record<string, string>>;
+  /** Files on GitHub by "<repository>@<branch>"; a missing key is a missing branch. */
+  readonly githubTrees: Map<string, string[]>;
 }
 
 export function newWorld(): World {
@@ -62,6 +64,7 @@ export function newWorld(): World {
       // What the in-cluster Vault init Job leaves behind once it has run.
       ["vault/vault-init", { "root-token": "hvs.mock-root-token", "unseal-key": "mock-unseal-key" }],
     ]),
+    githubTrees: new Map([["fleet@main", ["README.md", "clusters/staging/kustomization.yaml", "clusters/prod/kustomization.yaml", "apps/podinfo/release.yaml"]]]),
   };
 }
 
@@ -276,7 +279,7 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
   }
 }
 
-const knownInvokes = new Set(["vault:kv/getSecretV2:getSecretV2"]);
+const knownInvokes = new Set(["vault:kv/getSecretV2:getSecretV2", "github:index/getTree:getTree"]);
 
 /** Runs index.ts once under mocks and returns what it registered. */
 export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
@@ -305,6 +308,11 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
       if (!knownInvokes.has(args.token)) throw new Error(`mock: unknown invoke ${args.token}`);
+      if (args.token === "github:index/getTree:getTree") {
+        const files = world.githubTrees.get(`${args.inputs.repository}@${args.inputs.treeSha}`);
+        if (files === undefined) throw new Error(`GET /repos/${args.inputs.repository}/git/trees/${args.inputs.treeSha}: 404 Not Found`);
+        return { ...args.inputs, id: String(args.inputs.treeSha), entries: files.map((path) => ({ path, type: "blob", mode: "100644", sha: "0", size: 1 })) };
+      }
       const mount = String(args.inputs.mount);
       const name = String(args.inputs.name);
       const data = world.vaultKv.get(`${mount}/${name}`);
