@@ -1,0 +1,408 @@
+/**
+ * Policies of the `gitops-bootstrap-guardrails` pack. Each policy is exported on its own so the tests
+ * can call `validateResource` / `validateStack` directly; `policies` is what `index.ts` hands to
+ * `PolicyPack`.
+ *
+ * What a policy can see (verified against @pulumi/policy 1.21 and the engine):
+ * - Inputs arrive fully unwrapped: `server.js` deserializes Analyze/AnalyzeStack properties with
+ *   `deserializeProperties(..., false)`, so a `pulumi.secret(...)` value is indistinguishable from a
+ *   literal (pulumi/pulumi-policy#241, #163). Messages therefore never echo property values.
+ * - Values unknown during `pulumi preview` throw `UnknownValueError` on access; the SDK turns that into
+ *   an advisory "can't run policy during preview" and the check runs for real during `pulumi up`.
+ * - `args.opts` carries `protect` but not `retainOnDelete` (AnalyzerResourceOptions has no such field).
+ */
+import type {
+  Policies,
+  PolicyConfigSchema,
+  PolicyResource,
+  PolicyResourceOptions,
+  ReportViolation,
+  ResourceValidationArgs,
+  ResourceValidationPolicy,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+
+export const POLICY_PACK_NAME = "gitops-bootstrap-guardrails";
+
+/** Pulumi type tokens of the resources the program creates. */
+export const TYPES = {
+  kubernetesSecret: "kubernetes:core/v1:Secret",
+  kubernetesSecretPatch: "kubernetes:core/v1:SecretPatch",
+  vaultKvSecretV2: "vault:kv/secretV2:SecretV2",
+  vaultMount: "vault:index/mount:Mount",
+  githubDeployKey: "github:index/repositoryDeployKey:RepositoryDeployKey",
+  helmRelease: "kubernetes:helm.sh/v3:Release",
+} as const;
+
+/**
+ * Served apiVersions per custom-resource group and kind ("*" = every kind of the group not listed).
+ * A kind of a listed group that matches neither its own entry nor "*" is not checked.
+ */
+export const SERVED_API_VERSIONS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  // ESO 0.17+ serves v1 only for its stores and ExternalSecrets (v1beta1/v1alpha1 unserved).
+  // PushSecret/ClusterPushSecret have only ever been v1alpha1.
+  "external-secrets.io": { "*": ["v1"], PushSecret: ["v1alpha1"], ClusterPushSecret: ["v1alpha1"] },
+  "fluxcd.controlplane.io": { "*": ["v1"] },
+  "notification.toolkit.fluxcd.io": { Receiver: ["v1"], Provider: ["v1beta3"], Alert: ["v1beta3"] },
+};
+
+/** Helm charts whose releases own CRDs or state (matched on the chart's last path segment). */
+export const STATEFUL_HELM_CHARTS: readonly string[] = ["flux-operator", "vault", "external-secrets"];
+
+/** Flux controller whose presence justifies a read-write deploy key. */
+export const IMAGE_AUTOMATION_CONTROLLER = "image-automation-controller";
+
+export const DEFAULT_CLUSTER_SECRET_STORE_NAME = "vault-backend";
+export const DEFAULT_REQUIRE_PROTECTION = true;
+
+/** Values that are never real credentials (compared trimmed and lower-cased). */
+export const PLACEHOLDER_SECRET_VALUES: readonly string[] = [
+  "changeme",
+  "change-me",
+  "changeit",
+  "password",
+  "passw0rd",
+  "secret",
+  "example",
+  "placeholder",
+  "todo",
+  "tbd",
+  "xxx",
+  "dummy",
+  "test",
+  "default",
+  "admin",
+  "123456",
+];
+/** `<your-token>` style and unexpanded `${VAR}` / `$VAR` placeholders. */
+const PLACEHOLDER_PATTERNS: readonly RegExp[] = [/^<[^>]*>$/, /^\$\{[^}]*\}$/, /^\$[A-Z_][A-Z0-9_]*$/];
+
+// ---------------------------------------------------------------------------------------------
+// Small typed helpers (props are `Record<string, any>` in the SDK; treat them as unknown).
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function field(value: unknown, key: string): unknown {
+  return isRecord(value) ? value[key] : undefined;
+}
+
+export interface KubernetesTypeToken {
+  group: string;
+  version: string;
+  kind: string;
+}
+
+/** Splits `kubernetes:<group>/<version>:<Kind>`; core types have group "core". */
+export function parseKubernetesType(type: string): KubernetesTypeToken | undefined {
+  const match = /^kubernetes:([^/:]+)\/([^/:]+):([^/:]+)$/.exec(type);
+  if (match === null) return undefined;
+  return { group: match[1], version: match[2], kind: match[3] };
+}
+
+/** Last path segment of a chart reference: `oci://ghcr.io/x/charts/flux-operator` -> `flux-operator`. */
+export function chartBaseName(chart: string): string {
+  const withoutScheme = chart.replace(/^[a-z]+:\/\//, "");
+  const segments = withoutScheme.split("/").filter((s) => s !== "");
+  return segments.length === 0 ? "" : segments[segments.length - 1];
+}
+
+export function isPlaceholderSecretValue(value: string): boolean {
+  const normalized = value.trim().toLowerCase();
+  return (
+    normalized === "" ||
+    PLACEHOLDER_SECRET_VALUES.includes(normalized) ||
+    PLACEHOLDER_PATTERNS.some((pattern) => pattern.test(value.trim()))
+  );
+}
+
+interface ConfigSource {
+  getConfig<T extends object>(): T;
+}
+
+export interface BootstrapStoreConfig {
+  clusterSecretStoreName: string;
+}
+
+export interface ProtectionConfig {
+  requireProtection: boolean;
+}
+
+/** The engine fills schema defaults and validates types; this re-applies the defaults defensively. */
+export function readBootstrapStoreConfig(source: ConfigSource): BootstrapStoreConfig {
+  const raw = source.getConfig<Partial<Record<keyof BootstrapStoreConfig, unknown>>>();
+  const name = raw.clusterSecretStoreName;
+  return { clusterSecretStoreName: typeof name === "string" && name !== "" ? name : DEFAULT_CLUSTER_SECRET_STORE_NAME };
+}
+
+export function readProtectionConfig(source: ConfigSource): ProtectionConfig {
+  const raw = source.getConfig<Partial<Record<keyof ProtectionConfig, unknown>>>();
+  const required = raw.requireProtection;
+  return { requireProtection: typeof required === "boolean" ? required : DEFAULT_REQUIRE_PROTECTION };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. no-plaintext-secret-data
+
+function checkKubernetesSecretData(props: Record<string, unknown>, report: ReportViolation): void {
+  for (const key of ["stringData", "data"] as const) {
+    const value = props[key];
+    if (!isRecord(value)) continue;
+    // Only the keys are read, so a value that is unknown during preview does not abort the check.
+    const keys = Object.keys(value);
+    if (keys.length === 0) continue;
+    report(
+      `Kubernetes Secret sets ${key} (${keys.join(", ")}) from Pulumi inputs. Policies receive every input ` +
+        "in plaintext and cannot tell a Pulumi secret from a literal; deliver credentials from Vault through " +
+        "an ExternalSecret instead.",
+    );
+  }
+}
+
+function checkVaultDataJson(props: Record<string, unknown>, report: ReportViolation): void {
+  const raw = props["dataJson"];
+  if (raw === undefined) return;
+  if (typeof raw !== "string") {
+    report("Vault SecretV2 dataJson must be a JSON string.");
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    report("Vault SecretV2 dataJson is not valid JSON.");
+    return;
+  }
+  if (!isRecord(parsed)) {
+    report("Vault SecretV2 dataJson must be a JSON object of key/value pairs.");
+    return;
+  }
+  const placeholders = Object.entries(parsed)
+    .filter(([, value]) => typeof value === "string" && isPlaceholderSecretValue(value))
+    .map(([key]) => key);
+  if (placeholders.length > 0) {
+    report(
+      `Vault SecretV2 dataJson has empty or placeholder values for: ${placeholders.join(", ")}. ` +
+        "Set the real values with `pulumi config set --secret` or the documented environment variables.",
+    );
+  }
+}
+
+export const noPlaintextSecretData: ResourceValidationPolicy = {
+  name: "no-plaintext-secret-data",
+  description:
+    "Kubernetes Secrets must not carry data/stringData from Pulumi inputs (credentials come from Vault via " +
+    "External Secrets), and Vault KV SecretV2 dataJson must be a JSON object without empty or placeholder values.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateResource: (args, reportViolation) => {
+    if (args.type === TYPES.kubernetesSecret || args.type === TYPES.kubernetesSecretPatch) {
+      checkKubernetesSecretData(args.props, reportViolation);
+    } else if (args.type === TYPES.vaultKvSecretV2) {
+      checkVaultDataJson(args.props, reportViolation);
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 2. deploy-key-read-only (stack policy: needs to see the FluxInstance next to the key)
+
+function isFluxInstance(type: string): boolean {
+  const token = parseKubernetesType(type);
+  return token !== undefined && token.group === "fluxcd.controlplane.io" && token.kind === "FluxInstance";
+}
+
+export function enablesImageAutomation(resource: Pick<PolicyResource, "type" | "props">): boolean {
+  if (!isFluxInstance(resource.type)) return false;
+  const components = field(resource.props["spec"], "components");
+  return Array.isArray(components) && components.some((c) => c === IMAGE_AUTOMATION_CONTROLLER);
+}
+
+export const deployKeyReadOnly: StackValidationPolicy = {
+  name: "deploy-key-read-only",
+  description:
+    "A GitHub deploy key with readOnly: false is only allowed when a FluxInstance in the same stack enables " +
+    "image-automation-controller (the only Flux component that pushes to Git).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, reportViolation) => {
+    // The provider defaults readOnly to true, so only an explicit false grants write access.
+    const writable = args.resources.filter((r) => r.type === TYPES.githubDeployKey && r.props["readOnly"] === false);
+    if (writable.length === 0) return;
+    if (args.resources.some(enablesImageAutomation)) return;
+    for (const key of writable) {
+      reportViolation(
+        `GitHub deploy key "${key.name}" has readOnly: false, but no FluxInstance in this stack lists ` +
+          `${IMAGE_AUTOMATION_CONTROLLER} in spec.components. Use a read-only key, or enable image automation.`,
+        key.urn,
+      );
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 3. external-secrets-use-bootstrap-store
+
+function describeStoreRef(ref: unknown): string {
+  const kind = field(ref, "kind");
+  const name = field(ref, "name");
+  const kindText = typeof kind === "string" ? kind : "(unset: SecretStore)";
+  const nameText = typeof name === "string" ? name : "(unset)";
+  return `{kind: ${kindText}, name: ${nameText}}`;
+}
+
+function checkStoreRef(ref: unknown, path: string, storeName: string, report: ReportViolation): void {
+  if (ref === undefined) {
+    report(`${path} is missing; it must be {kind: ClusterSecretStore, name: ${storeName}}.`);
+    return;
+  }
+  if (field(ref, "kind") === "ClusterSecretStore" && field(ref, "name") === storeName) return;
+  report(`${path} must be {kind: ClusterSecretStore, name: ${storeName}}, found ${describeStoreRef(ref)}.`);
+}
+
+function checkExternalSecretSpec(spec: unknown, path: string, storeName: string, report: ReportViolation): void {
+  checkStoreRef(field(spec, "secretStoreRef"), `${path}.secretStoreRef`, storeName, report);
+  // Per-entry overrides (sourceRef.storeRef) can point elsewhere; generatorRef entries are not stores.
+  for (const list of ["data", "dataFrom"] as const) {
+    const entries = field(spec, list);
+    if (!Array.isArray(entries)) continue;
+    entries.forEach((entry: unknown, index: number) => {
+      const storeRef = field(field(entry, "sourceRef"), "storeRef");
+      if (storeRef !== undefined) {
+        checkStoreRef(storeRef, `${path}.${list}[${index}].sourceRef.storeRef`, storeName, report);
+      }
+    });
+  }
+}
+
+export const externalSecretsUseBootstrapStore: ResourceValidationPolicy = {
+  name: "external-secrets-use-bootstrap-store",
+  description:
+    "Every ExternalSecret (and ClusterExternalSecret) must read from the bootstrap ClusterSecretStore " +
+    "(secretStoreRef {kind: ClusterSecretStore, name: <clusterSecretStoreName>}).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: {
+    properties: {
+      clusterSecretStoreName: {
+        type: "string",
+        minLength: 1,
+        default: DEFAULT_CLUSTER_SECRET_STORE_NAME,
+        description: "Name of the ClusterSecretStore the program creates (config externalSecrets.storeName).",
+      },
+    },
+  },
+  validateResource: (args, reportViolation) => {
+    const token = parseKubernetesType(args.type);
+    if (token === undefined || token.group !== "external-secrets.io") return;
+    const { clusterSecretStoreName } = readBootstrapStoreConfig(args);
+    if (token.kind === "ExternalSecret") {
+      checkExternalSecretSpec(args.props["spec"], "spec", clusterSecretStoreName, reportViolation);
+    } else if (token.kind === "ClusterExternalSecret") {
+      const spec = field(args.props["spec"], "externalSecretSpec");
+      checkExternalSecretSpec(spec, "spec.externalSecretSpec", clusterSecretStoreName, reportViolation);
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 4. served-api-versions
+
+export function servedVersionsFor(group: string, kind: string): readonly string[] | undefined {
+  const byKind = SERVED_API_VERSIONS[group];
+  if (byKind === undefined) return undefined;
+  return byKind[kind] ?? byKind["*"];
+}
+
+export const servedApiVersions: ResourceValidationPolicy = {
+  name: "served-api-versions",
+  description:
+    "Custom resources must use an apiVersion their CRD still serves (see SERVED_API_VERSIONS in policy/rules.ts).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateResource: (args, reportViolation) => {
+    const token = parseKubernetesType(args.type);
+    if (token === undefined) return;
+    const served = servedVersionsFor(token.group, token.kind);
+    if (served === undefined || served.includes(token.version)) return;
+    const expected = served.map((v) => `${token.group}/${v}`).join(" or ");
+    reportViolation(
+      `${token.kind} uses apiVersion ${token.group}/${token.version}, which is not served; use ${expected}.`,
+    );
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 5. protect-stateful-resources
+
+type StatefulKind = "helm-release" | "vault-mount" | "flux-instance";
+
+function statefulKind(args: Pick<ResourceValidationArgs, "type" | "props">): StatefulKind | undefined {
+  if (args.type === TYPES.vaultMount) return "vault-mount";
+  if (isFluxInstance(args.type)) return "flux-instance";
+  if (args.type === TYPES.helmRelease) {
+    const chart = args.props["chart"];
+    if (typeof chart === "string" && STATEFUL_HELM_CHARTS.includes(chartBaseName(chart))) return "helm-release";
+  }
+  return undefined;
+}
+
+/**
+ * `retainOnDelete` is not part of PolicyResourceOptions in @pulumi/policy 1.21 (nor of the engine's
+ * AnalyzerResourceOptions), so it is read only if a future SDK starts passing it.
+ */
+function retainsOnDelete(opts: PolicyResourceOptions): boolean {
+  return (opts as PolicyResourceOptions & { retainOnDelete?: unknown }).retainOnDelete === true;
+}
+
+const protectionSchema: PolicyConfigSchema = {
+  properties: {
+    requireProtection: {
+      type: "boolean",
+      default: DEFAULT_REQUIRE_PROTECTION,
+      description: "Require protect: true on stateful resources (true for prod, false for staging).",
+    },
+  },
+};
+
+export const protectStatefulResources: ResourceValidationPolicy = {
+  name: "protect-stateful-resources",
+  description:
+    "When requireProtection is true, the flux-operator/vault/external-secrets Helm releases, Vault mounts and " +
+    "the FluxInstance must be protected (the FluxInstance may use retainOnDelete instead, where visible).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  configSchema: protectionSchema,
+  validateResource: (args, reportViolation) => {
+    if (!readProtectionConfig(args).requireProtection) return;
+    const kind = statefulKind(args);
+    if (kind === undefined || args.opts.protect === true) return;
+    switch (kind) {
+      case "helm-release":
+        reportViolation(
+          `Helm release of chart "${chartBaseName(String(args.props["chart"]))}" owns CRDs or state and must set ` +
+            "protect: true (requireProtection is on).",
+        );
+        return;
+      case "vault-mount":
+        reportViolation("Vault mount holds secret data and must set protect: true (requireProtection is on).");
+        return;
+      case "flux-instance":
+        if (retainsOnDelete(args.opts)) return;
+        reportViolation(
+          "FluxInstance must set protect: true (requireProtection is on). retainOnDelete would also do, but " +
+            "@pulumi/policy does not pass retainOnDelete to policies, so only protect can be verified.",
+        );
+        return;
+    }
+  },
+};
+
+export const policies: Policies = [
+  noPlaintextSecretData,
+  deployKeyReadOnly,
+  externalSecretsUseBootstrapStore,
+  servedApiVersions,
+  protectStatefulResources,
+];
