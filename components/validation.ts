@@ -46,7 +46,8 @@ export function githubRepositoryProblem(value: string): string | undefined {
 export function gitBranchProblem(value: string): string | undefined {
   const bad =
     value.length === 0 ||
-    /[\s~^:?*[\\\x00-\x1f\x7f]/.test(value) ||
+    /[\s~^:?*[\\]/.test(value) ||
+    [...value].some((char) => char.charCodeAt(0) < 0x20 || char.charCodeAt(0) === 0x7f) ||
     value.includes("..") ||
     value.includes("@{") ||
     value.includes("//") ||
@@ -113,7 +114,8 @@ export function hostnameProblem(value: string): string | undefined {
  */
 export function isClusterInternalHost(host: string): boolean {
   const h = host.toLowerCase();
-  return h.endsWith(".svc") || h.includes(".svc.") || h.endsWith(".cluster.local") || !h.includes(".") && h !== "localhost";
+  const shortServiceName = !h.includes(".") && h !== "localhost";
+  return h.endsWith(".svc") || h.includes(".svc.") || h.endsWith(".cluster.local") || shortServiceName;
 }
 
 /** An http(s) URL the operator's machine can reach. */
