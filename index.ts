@@ -199,7 +199,7 @@ const clusterSecretStore = vaultClusterSecretStore(
     namespaces: namespaces.names,
     provider: k8sProvider,
     readyTimeoutSeconds: readyTimeout,
-    dependsOn: [externalSecrets.release, vaultAccess.role],
+    dependsOn: [externalSecrets.release, ...vaultAccess.ready],
   },
   {},
 );

@@ -47,7 +47,7 @@ type Resolved = { readonly data: Record<string, string>; readonly missing: reado
  * Writes the bootstrap secrets to Vault KV v2. A field whose config key and environment variable
  * are both unset is read back from Vault (vault.kv.getSecretV2), so a later run without them writes
  * exactly what is there: nothing blanked, nothing deleted. If Vault has nothing either, every
- * missing secret is named in one error and no KV secret is written.
+ * missing secret is named in one error and none of the secrets being read back is written.
  */
 export class BootstrapSecrets extends pulumi.ComponentResource {
   private readonly written = new Map<string, vault.kv.SecretV2>();
@@ -62,18 +62,25 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
       names.add(spec.name);
     }
 
-    const perSecret = args.secrets.map((spec) => ({ spec, resolved: this.resolve(spec, args) }));
-    // One error for all of them, raised before any KV secret is written.
+    const perSecret = args.secrets.map((spec) => ({
+      spec,
+      readsBack: Object.values(spec.fields).some((field) => "readBack" in field),
+      resolved: this.resolve(spec, args),
+    }));
+    // Secrets read back from Vault wait for each other, so one error lists every missing one and
+    // none of them is written. Secrets whose values are all known wait for nothing.
     const allMissing = pulumi
-      .all(perSecret.map(({ resolved }) => resolved.apply((r) => r.missing)))
+      .all(perSecret.filter(({ readsBack }) => readsBack).map(({ resolved }) => resolved.apply((r) => r.missing)))
       .apply((lists) => lists.flat());
 
-    for (const { spec, resolved } of perSecret) {
+    for (const { spec, readsBack, resolved } of perSecret) {
       const data = pulumi.secret(
-        pulumi.all([allMissing, resolved]).apply(([missing, r]) => {
-          if (missing.length > 0) throw new MissingSecretsError(missing);
-          return r.data;
-        }),
+        readsBack
+          ? pulumi.all([allMissing, resolved]).apply(([missing, r]) => {
+              if (missing.length > 0) throw new MissingSecretsError(missing);
+              return r.data;
+            })
+          : resolved.apply((r) => r.data),
       );
       this.resolved.set(spec.name, data);
       this.written.set(

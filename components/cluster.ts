@@ -34,7 +34,8 @@ export class Cluster extends pulumi.ComponentResource {
       kubeconfig = k3s.kubeconfig;
       this.endpoint = pulumi.output(k3s.apiServerUrl);
     } else if (kubeconfig !== undefined) {
-      this.endpoint = pulumi.output(kubeconfig).apply((text) => serverOf(text, args.context));
+      // The server URL is no credential: shown in plain even though the kubeconfig is secret.
+      this.endpoint = pulumi.unsecret(pulumi.output(kubeconfig).apply((text) => serverOf(text, args.context)));
     } else {
       this.endpoint = pulumi.output(`ambient kubeconfig${args.context ? ` (context ${args.context})` : ""}`);
     }

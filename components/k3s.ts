@@ -72,6 +72,8 @@ export class K3sCluster extends pulumi.ComponentResource {
   /** Admin kubeconfig; secret. */
   public readonly kubeconfig: pulumi.Output<string>;
   public readonly apiServerUrl: string;
+  /** Each host's install command. */
+  public readonly nodes: command.remote.Command[];
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops:cluster:K3s", name, {}, opts);
@@ -89,13 +91,14 @@ export class K3sCluster extends pulumi.ComponentResource {
       privateKey: pulumi.secret(args.sshPrivateKey),
     });
 
-    const install = (host: K3sHost, role: "server" | "agent", config: string, dependsOn: pulumi.Resource[]) => {
+    // Config and token go to every host at once; only joining waits for the first server.
+    const install = (host: K3sHost, role: "server" | "agent", config: string, joinAfter: pulumi.Resource[]) => {
       const id = `${name}-${role}-${host.host.replace(/[^a-zA-Z0-9-]/g, "-")}`;
       const connection = connectionOf(host);
       const writeConfig = new command.remote.Command(
         `${id}-config`,
         { connection, create: writeFileCommand(configPath, config, "0600"), triggers: [config] },
-        { parent: this, dependsOn },
+        { parent: this },
       );
       const writeToken = new command.remote.Command(
         `${id}-token`,
@@ -104,7 +107,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           create: pulumi.secret(token.result.apply((value) => writeFileCommand(tokenPath, value, "0600"))),
           logging: "none",
         },
-        { parent: this, dependsOn },
+        { parent: this },
       );
       return new command.remote.Command(
         `${id}-install`,
@@ -115,22 +118,24 @@ export class K3sCluster extends pulumi.ComponentResource {
           triggers: [args.version, config],
           logging: "stderr",
         },
-        { parent: this, dependsOn: [writeConfig, writeToken] },
+        { parent: this, dependsOn: [writeConfig, writeToken, ...joinAfter] },
       );
     };
 
     const [first, ...others] = args.servers;
     const firstServer = install(first, "server", renderServerConfig(args), []);
-    const joined = [
+    this.nodes = [
+      firstServer,
       ...others.map((host) => install(host, "server", renderServerConfig(args, joinUrl), [firstServer])),
       ...args.agents.map((host) => install(host, "agent", renderAgentConfig(joinUrl), [firstServer])),
     ];
 
-    // The kubeconfig holds the admin client key: never logged, always secret.
+    // The kubeconfig holds the admin client key: never logged, always secret. The API is usable
+    // once the first server runs; the others join while the bootstrap proceeds.
     const readKubeconfig = new command.remote.Command(
       `${name}-kubeconfig`,
       { connection: connectionOf(first), create: "sudo cat /etc/rancher/k3s/k3s.yaml", logging: "none" },
-      { parent: this, dependsOn: [firstServer, ...joined], additionalSecretOutputs: ["stdout"] },
+      { parent: this, dependsOn: [firstServer], additionalSecretOutputs: ["stdout"] },
     );
     this.kubeconfig = pulumi.secret(
       readKubeconfig.stdout.apply((text) => text.replace(/https:\/\/127\.0\.0\.1:6443/g, this.apiServerUrl)),

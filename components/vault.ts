@@ -137,10 +137,11 @@ export class Vault extends pulumi.ComponentResource {
         `${name}-init`,
         {
           metadata: { name: "vault-init", namespace: systemNamespaces.vault, labels: managedByLabels },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-          subjects: [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace: systemNamespaces.vault }],
+          // Literal names: Kubernetes does not need the Role or account to exist first.
+          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "vault-init" },
+          subjects: [{ kind: "ServiceAccount", name: "vault-init", namespace: systemNamespaces.vault }],
         },
-        k8sOpts,
+        { ...k8sOpts, dependsOn: args.dependsOn },
       );
       const initJob = new k8s.batch.v1.Job(
         `${name}-init`,
@@ -180,7 +181,7 @@ export class Vault extends pulumi.ComponentResource {
             },
           },
         },
-        { ...k8sOpts, dependsOn: [release, roleBinding], customTimeouts: { create: `${args.timeoutSeconds}s` } },
+        { ...k8sOpts, dependsOn: [release, serviceAccount, role, roleBinding], customTimeouts: { create: `${args.timeoutSeconds}s` } },
       );
       const initSecret = k8s.core.v1.Secret.get(
         `${name}-init-material`,

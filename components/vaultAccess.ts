@@ -45,6 +45,8 @@ export class VaultAccess extends pulumi.ComponentResource {
   public readonly authBackend: vault.AuthBackend;
   public readonly role: vault.kubernetes.AuthBackendRole;
   public readonly policy: vault.Policy;
+  /** Everything a login by the reader needs: wait for these before using the role. */
+  public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops:vault:Access", name, {}, opts);
@@ -106,7 +108,7 @@ export class VaultAccess extends pulumi.ComponentResource {
       reviewer = { disableLocalCaJwt: false };
     }
 
-    new vault.kubernetes.AuthBackendConfig(
+    const authConfig = new vault.kubernetes.AuthBackendConfig(
       `${name}-kubernetes`,
       { backend: this.authBackend.path, kubernetesHost: args.kubernetesHost, ...reviewer },
       vaultOpts,
@@ -130,6 +132,7 @@ export class VaultAccess extends pulumi.ComponentResource {
       },
       vaultOpts,
     );
+    this.ready = [authConfig, this.policy, this.role];
     this.registerOutputs({ kvMountPath: this.kvMount.path, authMountPath: this.authBackend.path, roleName: readerRoleName });
   }
 }

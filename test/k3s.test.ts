@@ -119,3 +119,32 @@ describe("k3s over SSH (prod stack)", () => {
     await expect(runProgram({ stack: "prod", env })).rejects.toThrow(/gitops-bootstrap:sshPrivateKey: is required to install k3s over SSH/);
   });
 });
+
+describe("existing cluster", () => {
+  it("uses the kubeconfig secret and context, and reports the API server", async () => {
+    const kubeconfig = `apiVersion: v1
+clusters:
+- name: staging
+  cluster: { server: https://staging.acme.example:6443 }
+contexts:
+- name: staging
+  context: { cluster: staging, user: admin }
+current-context: staging
+users:
+- name: admin
+  user: { token: kubeconfig-user-token-plaintext }
+`;
+    const run = await runProgram({ stack: "staging", secrets: { kubeconfig }, env: firstRunEnv(), world: newWorld() });
+    const provider = run.one("pulumi:providers:kubernetes");
+    expect(provider.inputs).toMatchObject({ kubeconfig, context: "staging" });
+    expect(findPlaintext(provider.wireInputs, ["kubeconfig-user-token-plaintext"])).toEqual([]);
+    expect(run.ofType("command:remote:Command")).toEqual([]);
+    expect(run.outputs.clusterEndpoint).toEqual({ value: "https://staging.acme.example:6443", secret: false });
+  });
+
+  it("falls back to the ambient kubeconfig", async () => {
+    const run = await runProgram({ stack: "staging", env: firstRunEnv(), world: newWorld() });
+    expect(run.one("pulumi:providers:kubernetes").inputs.kubeconfig).toBeUndefined();
+    expect(run.outputs.clusterEndpoint.value).toBe("ambient kubeconfig (context staging)");
+  });
+});

@@ -293,7 +293,8 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   const latency = options.latencyMs ?? 0;
   const mocks: pulumi.runtime.Mocks = {
     async newResource(args: pulumi.runtime.MockResourceArgs): Promise<pulumi.runtime.MockResourceResult> {
-      if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+      // Components have no provider operation in the real engine; only custom resources wait.
+      if (latency > 0 && args.custom !== false) await new Promise((resolve) => setTimeout(resolve, latency));
       const inputs = args.inputs as Record<string, unknown>;
       if (args.id !== undefined && args.id !== "" && args.type === "kubernetes:core/v1:Secret") {
         // Secret.get: return what the cluster holds, base64 as the API does.

@@ -1,0 +1,88 @@
+/**
+ * npm run plan -- --stack <name> [--mermaid] [--write-readme]
+ *
+ * Runs index.ts offline under Pulumi's runtime mocks with the stack's config and prints the five
+ * phases: each resource, what it waits for, which resources run concurrently, and a Mermaid graph.
+ * Bootstrap secrets are clearly fake placeholders; nothing secret is printed. No cloud or cluster.
+ *
+ *   --stack <name>    Pulumi.<name>.yaml (default: staging)
+ *   --mermaid         print only the ```mermaid block
+ *   --write-readme    replace the block between the stack's GENERATED PLAN markers in README.md
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { readStackConfig, repoRoot, runProgram } from "../test/support/engine";
+import { appsFromConfig, mermaidBlock, placeholderSecretsEnv, Plan, planMarkers, planResources, renderText, replaceGeneratedBlock } from "./lib/graph";
+
+export interface PlanOptions {
+  stack: string;
+  mermaidOnly: boolean;
+  writeReadme: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): PlanOptions {
+  const options: PlanOptions = { stack: "staging", mermaidOnly: false, writeReadme: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--stack") {
+      const value = argv[++i];
+      if (value === undefined || value.startsWith("--")) throw new Error("--stack needs a stack name, e.g. --stack staging");
+      options.stack = value;
+    } else if (arg.startsWith("--stack=")) {
+      options.stack = arg.slice("--stack=".length);
+    } else if (arg === "--mermaid") {
+      options.mermaidOnly = true;
+    } else if (arg === "--write-readme") {
+      options.writeReadme = true;
+    } else {
+      throw new Error(`unknown argument ${arg} (expected --stack <name>, --mermaid, --write-readme)`);
+    }
+  }
+  if (!existsSync(path.join(repoRoot, `Pulumi.${options.stack}.yaml`))) {
+    throw new Error(`no stack file Pulumi.${options.stack}.yaml in ${repoRoot}`);
+  }
+  return options;
+}
+
+/** Plans a stack with placeholder secrets (runs the program once under mocks). */
+export async function planStack(stack: string): Promise<Plan> {
+  const apps = appsFromConfig(readStackConfig(stack)["gitops-bootstrap:apps"]);
+  const run = await runProgram({ stack, env: placeholderSecretsEnv(apps) });
+  return planResources(run.resources);
+}
+
+async function main(): Promise<number> {
+  const options = parseArgs(process.argv.slice(2));
+  const plan = await planStack(options.stack);
+  const block = mermaidBlock(plan);
+
+  if (options.writeReadme) {
+    const readmePath = path.join(repoRoot, "README.md");
+    const { begin, end } = planMarkers(options.stack);
+    const readme = existsSync(readmePath) ? readFileSync(readmePath, "utf8") : undefined;
+    const updated = readme === undefined ? undefined : replaceGeneratedBlock(readme, begin, end, block);
+    if (updated === undefined) {
+      process.stderr.write(
+        `plan: cannot write the plan into README.md: ${readme === undefined ? "README.md does not exist" : "the markers are missing"}.\n` +
+          `Add these two lines where the graph belongs, then run again:\n  ${begin}\n  ${end}\n`,
+      );
+      return 1;
+    }
+    if (updated !== readme) writeFileSync(readmePath, updated);
+    process.stdout.write(`README.md: ${updated === readme ? "plan for " + options.stack + " already up to date" : "plan for " + options.stack + " updated"}\n`);
+    return 0;
+  }
+
+  process.stdout.write(options.mermaidOnly ? `${block}\n` : `${renderText(plan, options.stack)}\nMermaid (README):\n\n${block}\n`);
+  return 0;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      process.stderr.write(`plan: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
