@@ -1,22 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { ChartArgs, chartRelease, CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
 
 /** ESO's controller service account; the Vault role is bound to exactly this account. */
 export const esoServiceAccount = { name: "external-secrets", namespace: systemNamespaces.externalSecrets } as const;
 
-export interface ExternalSecretsOperatorArgs {
-  /** Exact external-secrets chart version. */
-  chartVersion: string;
-  provider: k8s.Provider;
-  timeoutSeconds: number;
-  /** Its namespace. */
-  dependsOn: pulumi.Resource[];
-  /** Refuse to delete the release (it owns the ESO CRDs). Defaults to false. */
-  protect?: boolean;
-  /** Leave it installed on destroy. Defaults to false. */
-  retainOnDelete?: boolean;
-}
+/** Chart version, provider, timeout and safety options (see ChartArgs). */
+export type ExternalSecretsOperatorArgs = ChartArgs;
 
 /** External Secrets Operator from its Helm chart (CRDs included). */
 export class ExternalSecretsOperator extends pulumi.ComponentResource {
@@ -24,26 +14,17 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
 
   constructor(name: string, args: ExternalSecretsOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops:eso:Operator", name, {}, opts);
-    this.release = new k8s.helm.v3.Release(
+    this.release = chartRelease(
       name,
       {
-        name: "external-secrets",
+        releaseName: "external-secrets",
         chart: "external-secrets",
-        version: args.chartVersion,
-        repositoryOpts: { repo: "https://charts.external-secrets.io" },
+        repo: "https://charts.external-secrets.io",
         namespace: systemNamespaces.externalSecrets,
-        createNamespace: false,
-        atomic: true,
-        timeout: args.timeoutSeconds,
         values: { installCRDs: true, serviceAccount: { create: true, name: esoServiceAccount.name } },
       },
-      {
-        parent: this,
-        provider: args.provider,
-        dependsOn: args.dependsOn,
-        protect: args.protect ?? false,
-        retainOnDelete: args.retainOnDelete ?? false,
-      },
+      args,
+      { parent: this },
     );
     this.registerOutputs({ status: this.release.status });
   }

@@ -1,20 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { ChartArgs, chartRelease, CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
 
-export interface FluxOperatorArgs {
-  /** Exact flux-operator chart version. */
-  chartVersion: string;
-  provider: k8s.Provider;
-  /** Helm install/upgrade timeout in seconds. */
-  timeoutSeconds: number;
-  /** Resources the release waits for (its namespace). */
-  dependsOn: pulumi.Resource[];
-  /** Refuse to delete the release (it owns the Flux CRDs). Defaults to false. */
-  protect?: boolean;
-  /** Leave the release in the cluster when the stack is destroyed. Defaults to false. */
-  retainOnDelete?: boolean;
-}
+/** Chart version, provider, timeout and safety options (see ChartArgs). */
+export type FluxOperatorArgs = ChartArgs;
 
 /** The Flux operator from its OCI Helm chart; it owns the FluxInstance CRD and installs Flux itself. */
 export class FluxOperator extends pulumi.ComponentResource {
@@ -22,25 +11,11 @@ export class FluxOperator extends pulumi.ComponentResource {
 
   constructor(name: string, args: FluxOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops:flux:Operator", name, {}, opts);
-    this.release = new k8s.helm.v3.Release(
+    this.release = chartRelease(
       name,
-      {
-        name: "flux-operator",
-        // OCI charts take the URL as `chart` and the version separately (pulumi-kubernetes #2334).
-        chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator",
-        version: args.chartVersion,
-        namespace: systemNamespaces.flux,
-        createNamespace: false,
-        atomic: true,
-        timeout: args.timeoutSeconds,
-      },
-      {
-        parent: this,
-        provider: args.provider,
-        dependsOn: args.dependsOn,
-        protect: args.protect ?? false,
-        retainOnDelete: args.retainOnDelete ?? false,
-      },
+      { releaseName: "flux-operator", chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator", namespace: systemNamespaces.flux },
+      args,
+      { parent: this },
     );
     this.registerOutputs({ status: this.release.status });
   }

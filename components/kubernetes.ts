@@ -77,3 +77,63 @@ export function readyCustomResource(
     { ...opts, customTimeouts: { create: timeout, update: timeout } },
   );
 }
+
+/** What every chart this program installs takes from its caller. */
+export interface ChartArgs {
+  /** Exact chart version. */
+  chartVersion: string;
+  provider: k8s.Provider;
+  /** Helm install/upgrade timeout in seconds. */
+  timeoutSeconds: number;
+  /** What the release waits for (its namespace). */
+  dependsOn: pulumi.Resource[];
+  /** Refuse to delete the release (charts that own CRDs or state). Defaults to false. */
+  protect?: boolean;
+  /** Leave the release in the cluster when the stack is destroyed. Defaults to false. */
+  retainOnDelete?: boolean;
+}
+
+/** Where a chart comes from and how it is installed. */
+export interface ChartSource {
+  /** Helm release name. */
+  releaseName: string;
+  /** Chart name in `repo`, or an `oci://` URL (then no repo: pulumi-kubernetes #2334). */
+  chart: string;
+  repo?: string;
+  namespace: string;
+  values?: Record<string, unknown>;
+  /** Wait for the release's resources to be ready. Defaults to true (atomic). */
+  wait?: boolean;
+}
+
+/** A real Helm release (hooks run), with the caller's safety options. */
+export function chartRelease(
+  name: string,
+  source: ChartSource,
+  args: ChartArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+  const wait = source.wait ?? true;
+  return new k8s.helm.v3.Release(
+    name,
+    {
+      name: source.releaseName,
+      chart: source.chart,
+      version: args.chartVersion,
+      repositoryOpts: source.repo === undefined ? undefined : { repo: source.repo },
+      namespace: source.namespace,
+      createNamespace: false,
+      atomic: wait,
+      skipAwait: !wait,
+      timeout: args.timeoutSeconds,
+      values: source.values,
+    },
+    {
+      ...opts,
+      provider: args.provider,
+      dependsOn: args.dependsOn,
+      protect: args.protect ?? false,
+      retainOnDelete: args.retainOnDelete ?? false,
+    },
+  );
+}

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { managedByLabels, systemNamespaces } from "./kubernetes";
+import { chartRelease, managedByLabels, systemNamespaces } from "./kubernetes";
 
 export interface VaultArgs {
   /** "in-cluster" installs the hashicorp/vault chart; "external" uses an existing Vault. */
@@ -102,22 +102,19 @@ export class Vault extends pulumi.ComponentResource {
     let token: pulumi.Input<string>;
     if (args.mode === "in-cluster") {
       const k8sOpts = { parent: this, provider: args.provider };
-      const release = new k8s.helm.v3.Release(
+      const release = chartRelease(
         name,
         {
-          name: "vault",
+          releaseName: "vault",
           chart: "vault",
-          version: args.chartVersion,
-          repositoryOpts: { repo: "https://helm.releases.hashicorp.com" },
+          repo: "https://helm.releases.hashicorp.com",
           namespace: systemNamespaces.vault,
-          createNamespace: false,
-          // Vault is not Ready until unsealed; the init Job below does that.
-          waitForJobs: false,
-          skipAwait: true,
-          timeout: args.timeoutSeconds,
+          // Vault is not Ready until unsealed; the init Job below does that and is what we wait for.
+          wait: false,
           values: vaultChartValues(),
         },
-        { ...k8sOpts, dependsOn: args.dependsOn, protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? false },
+        args,
+        { parent: this },
       );
 
       const serviceAccount = new k8s.core.v1.ServiceAccount(
