@@ -2,16 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import Ajv from "ajv";
-import * as policySdk from "@pulumi/policy";
-import type {
-  PolicyPackArgs,
-  PolicyResource,
-  PolicyResourceOptions,
-  ResourceValidationArgs,
-  ResourceValidationPolicy,
-  StackValidationArgs,
-  StackValidationPolicy,
-} from "@pulumi/policy";
+import type { PolicyPackArgs, PolicyResourceOptions } from "@pulumi/policy";
 import { describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_CLUSTER_SECRET_STORE_NAME,
@@ -27,6 +18,20 @@ import {
   protectStatefulResources,
   servedApiVersions,
 } from "./rules";
+import {
+  messages,
+  PolicyConfigValues,
+  policyProperties,
+  Props,
+  readConfigFile,
+  ResourceInit,
+  runPack,
+  stackArgs,
+  UNKNOWN_STRING,
+  urnOf,
+  validateResource,
+  validateStack,
+} from "./testing";
 
 // index.ts constructs a PolicyPack, which would start a gRPC server; record the call instead.
 const packCalls = vi.hoisted(() => [] as Array<{ name: string; args: PolicyPackArgs }>);
@@ -40,116 +45,6 @@ vi.mock("@pulumi/policy", async (importOriginal) => {
   return { ...actual, PolicyPack: RecordingPolicyPack };
 });
 
-// ---------------------------------------------------------------------------------------------
-// Typed factories for the argument bags the SDK's server builds.
-
-/**
- * The SDK wraps props in `unknownCheckingProxy` (exported at runtime, missing from its .d.ts); use the
- * real one so the rules are exercised against the same proxy as under `pulumi preview`.
- */
-const unknownCheckingProxy = (policySdk as unknown as { unknownCheckingProxy: <T extends object>(o: T) => T })
-  .unknownCheckingProxy;
-/** `unknownStringValue` sentinel from @pulumi/policy/proxy.js: a string input unknown during preview. */
-const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-
-type Props = Record<string, unknown>;
-type PolicyConfigValues = Record<string, unknown>;
-
-interface Violation {
-  message: string;
-  urn?: string;
-}
-
-class NotApplicable extends Error {}
-
-function options(overrides: Partial<PolicyResourceOptions> = {}): PolicyResourceOptions {
-  return {
-    protect: false,
-    ignoreChanges: [],
-    aliases: [],
-    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-    additionalSecretOutputs: [],
-    ...overrides,
-  };
-}
-
-function urnOf(type: string, name: string): string {
-  return `urn:pulumi:prod::gitops-bootstrap::${type}::${name}`;
-}
-
-function configGetter(config: PolicyConfigValues): <T extends object>() => T {
-  return <T extends object>() => config as T;
-}
-
-interface ResourceInit {
-  type: string;
-  props: Props;
-  name?: string;
-  opts?: Partial<PolicyResourceOptions>;
-  config?: PolicyConfigValues;
-}
-
-function resourceArgs(init: ResourceInit): ResourceValidationArgs {
-  const name = init.name ?? "subject";
-  return {
-    type: init.type,
-    props: unknownCheckingProxy({ ...init.props }),
-    urn: urnOf(init.type, name),
-    name,
-    opts: options(init.opts),
-    stackTags: new Map<string, string>(),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: configGetter(init.config ?? {}),
-    notApplicable: (reason?: string): never => {
-      throw new NotApplicable(reason);
-    },
-  };
-}
-
-function stackResource(init: ResourceInit): PolicyResource {
-  const name = init.name ?? "subject";
-  return {
-    type: init.type,
-    props: unknownCheckingProxy({ ...init.props }),
-    urn: urnOf(init.type, name),
-    name,
-    opts: options(init.opts),
-    dependencies: [],
-    propertyDependencies: {},
-    isType: () => false,
-    asType: () => undefined,
-  };
-}
-
-function stackArgs(resources: ResourceInit[], config: PolicyConfigValues = {}): StackValidationArgs {
-  return {
-    resources: resources.map(stackResource),
-    stackTags: new Map<string, string>(),
-    getConfig: configGetter(config),
-    notApplicable: (reason?: string): never => {
-      throw new NotApplicable(reason);
-    },
-  };
-}
-
-async function validateResource(policy: ResourceValidationPolicy, init: ResourceInit): Promise<Violation[]> {
-  const violations: Violation[] = [];
-  const validations = policy.validateResource === undefined ? [] : [policy.validateResource].flat();
-  const args = resourceArgs(init);
-  for (const validate of validations) {
-    await validate(args, (message, urn) => violations.push(urn === undefined ? { message } : { message, urn }));
-  }
-  return violations;
-}
-
-async function validateStack(policy: StackValidationPolicy, args: StackValidationArgs): Promise<Violation[]> {
-  const violations: Violation[] = [];
-  await policy.validateStack(args, (message, urn) => violations.push(urn === undefined ? { message } : { message, urn }));
-  return violations;
-}
-
-const messages = (violations: Violation[]): string[] => violations.map((v) => v.message);
 
 // ---------------------------------------------------------------------------------------------
 // Resource fixtures shaped like the program's resources.
@@ -465,56 +360,6 @@ describe("protect-stateful-resources", () => {
   });
 });
 
-// ---------------------------------------------------------------------------------------------
-// The pack as a whole, run the way the SDK server does it.
-
-interface Finding {
-  policy: string;
-  resource?: string;
-  message: string;
-}
-
-type PackConfigFile = Record<string, { enforcementLevel?: string } & Record<string, unknown>>;
-
-/** A policy's entry in a --policy-pack-config file, minus enforcementLevel (as the SDK's getConfig does). */
-function policyProperties(file: PackConfigFile, policyName: string): PolicyConfigValues {
-  const props: PolicyConfigValues = { ...(file[policyName] ?? {}) };
-  delete props.enforcementLevel;
-  return props;
-}
-
-/** Engine behaviour (pkg/resource/analyzer/config.go): schema defaults first, then the config file. */
-function resolvedConfig(policyName: string, file: PackConfigFile): PolicyConfigValues {
-  const policy = policies.find((p) => p.name === policyName);
-  const defaults = Object.fromEntries(
-    Object.entries(policy?.configSchema?.properties ?? {}).flatMap(([key, schema]) =>
-      schema.default === undefined ? [] : [[key, schema.default]],
-    ),
-  );
-  return { ...defaults, ...policyProperties(file, policyName) };
-}
-
-async function runPack(resources: ResourceInit[], file: PackConfigFile): Promise<Finding[]> {
-  const findings: Finding[] = [];
-  for (const policy of policies) {
-    const config = resolvedConfig(policy.name, file);
-    if ("validateStack" in policy) {
-      for (const v of await validateStack(policy, stackArgs(resources, config))) {
-        findings.push({ policy: policy.name, resource: v.urn, message: v.message });
-      }
-      continue;
-    }
-    for (const init of resources) {
-      for (const v of await validateResource(policy, { ...init, config })) {
-        findings.push({ policy: policy.name, resource: urnOf(init.type, init.name ?? "subject"), message: v.message });
-      }
-    }
-  }
-  return findings;
-}
-
-const readConfigFile = (name: string): PackConfigFile =>
-  JSON.parse(fs.readFileSync(path.join(__dirname, name), "utf8")) as PackConfigFile;
 
 describe("gitops-bootstrap-guardrails pack", () => {
   it("index.ts builds the pack: name, mandatory, all five policies", async () => {
