@@ -64,24 +64,6 @@ export interface ResourceInit {
   config?: PolicyConfigValues;
 }
 
-export function resourceArgs(init: ResourceInit): ResourceValidationArgs {
-  const name = init.name ?? "subject";
-  return {
-    type: init.type,
-    props: unknownCheckingProxy({ ...init.props }),
-    urn: urnOf(init.type, name),
-    name,
-    opts: options(init.opts),
-    stackTags: new Map<string, string>(),
-    isType: () => false,
-    asType: () => undefined,
-    getConfig: configGetter(init.config ?? {}),
-    notApplicable: (reason?: string): never => {
-      throw new NotApplicable(reason);
-    },
-  };
-}
-
 export function stackResource(init: ResourceInit): PolicyResource {
   const name = init.name ?? "subject";
   return {
@@ -94,6 +76,22 @@ export function stackResource(init: ResourceInit): PolicyResource {
     propertyDependencies: {},
     isType: () => false,
     asType: () => undefined,
+  };
+}
+
+export function resourceArgs(init: ResourceInit): ResourceValidationArgs {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  const { dependencies, propertyDependencies, ...resource } = stackResource(init);
+  return {
+    ...resource,
+    // The stack view's type guards are typed for resources, the resource view's for args.
+    isType: () => false,
+    asType: () => undefined,
+    stackTags: new Map<string, string>(),
+    getConfig: configGetter(init.config ?? {}),
+    notApplicable: (reason?: string): never => {
+      throw new NotApplicable(reason);
+    },
   };
 }
 

@@ -337,6 +337,21 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     else response.setObject?.(fresh);
   };
 
+  /** What registrations and reads share. */
+  const common = (urn: string, req: ReadRequest | RegisterRequest, properties: Struct | undefined) => {
+    const wireInputs = properties?.toJavaScript() ?? {};
+    return {
+      urn,
+      type: req.getType(),
+      name: req.getName(),
+      parent: req.getParent(),
+      wireInputs,
+      inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
+      provider: req.getProvider(),
+      dependencies: req.getDependenciesList(),
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    };
+  };
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
@@ -345,59 +360,39 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       return Promise.resolve();
     }
     seen.add(urn);
-    const wireInputs = req.getObject()?.toJavaScript() ?? {};
     const timeouts = req.getCustomtimeouts();
     resources.push({
-      urn,
-      type: req.getType(),
-      name: req.getName(),
-      parent: req.getParent(),
+      ...common(urn, req, req.getObject()),
       custom: req.getCustom(),
-      wireInputs,
-      inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
-      provider: req.getProvider(),
-      dependencies: req.getDependenciesList(),
       protect: req.getProtect() ?? false,
       retainOnDelete: req.getRetainondelete() ?? false,
       deleteBeforeReplace: req.getDeletebeforereplace(),
       deletedWith: req.getDeletedwith(),
       ignoreChanges: req.getIgnorechangesList(),
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       customTimeouts: timeouts && { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() },
       read: false,
     });
-    const secretOutputs = req.getAdditionalsecretoutputsList();
     return register(req, (err, response) => {
-      markSecretOutputs(response, secretOutputs, false);
+      markSecretOutputs(response, req.getAdditionalsecretoutputsList(), false);
       callback(err, response);
     });
   };
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req, callback) => {
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
-    const wireInputs = req.getProperties()?.toJavaScript() ?? {};
     resources.push({
-      urn,
-      type: req.getType(),
-      name: req.getName(),
-      parent: req.getParent(),
+      ...common(urn, req, req.getProperties()),
       custom: true,
-      wireInputs,
-      inputs: unwrapSecrets(wireInputs) as Record<string, unknown>,
-      provider: req.getProvider(),
-      dependencies: req.getDependenciesList(),
       protect: false,
       retainOnDelete: false,
       deleteBeforeReplace: false,
       deletedWith: "",
       ignoreChanges: [],
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
       customTimeouts: undefined,
       read: true,
     });
-    const secretOutputs = req.getAdditionalsecretoutputsList();
     return read(req, (err, response) => {
-      markSecretOutputs(response, secretOutputs, true);
+      markSecretOutputs(response, req.getAdditionalsecretoutputsList(), true);
       callback(err, response);
     });
   };
