@@ -121,12 +121,14 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
       return pulumi.secret(knownData.apply((data) => ({ data, missing: [] as string[] })));
     }
 
-    const stored = pulumi.output(args.mount).apply(async (mount) => {
+    const stored = pulumi.output(args.mount).apply(async (mount): Promise<{ data: Record<string, string>; reason?: string }> => {
       try {
         const existing = await vault.kv.getSecretV2({ mount, name: spec.path }, { provider: args.vaultProvider, parent: this });
-        return existing.data ?? {};
-      } catch {
-        return {} as Record<string, string>;
+        return { data: existing.data ?? {} };
+      } catch (error) {
+        // Vault's message (not found, sealed, unreachable) names no secret value; keep it for the user.
+        const reason = error instanceof Error ? error.message.trim() : "";
+        return { data: {}, reason: reason === "" ? undefined : reason.slice(0, 200) };
       }
     });
     return pulumi.secret(
@@ -134,11 +136,11 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
         const merged: Record<string, string> = { ...data };
         const missing: string[] = [];
         for (const [field, names] of readBack) {
-          const value = existing[field];
+          const value = existing.data[field];
           if (value === undefined || value === "") {
             missing.push(
-              `${names.configKey} (or ${names.envVar}): not set, and ${mount}/${spec.path} has no "${field}"; ` +
-                `run pulumi config set --secret ${names.configKey} … or export ${names.envVar}`,
+              `${names.configKey} (or ${names.envVar}): not set, and ${mount}/${spec.path} has no "${field}"` +
+                `${existing.reason ? ` (Vault: ${existing.reason})` : ""}; run pulumi config set --secret ${names.configKey} … or export ${names.envVar}`,
             );
           } else {
             merged[field] = value;

@@ -45,8 +45,6 @@ export class Cluster extends pulumi.ComponentResource {
       {
         kubeconfig,
         context: args.mode === "existing" ? args.context : undefined,
-        // Delete namespaces and their contents in dependency order, not all at once.
-        deleteUnreachable: false,
       },
       { parent: this },
     );

@@ -59,7 +59,15 @@ export function checkRepositoryPath(location: RepositoryLocation, githubProvider
       files = undefined;
     }
     const problem = repositoryPathProblem(where, files);
-    if (problem !== undefined) throw new RepositoryPathError(problem);
+    if (problem !== undefined) {
+      // A preview may not have the token yet (read back from a Vault that does not exist): warn,
+      // and let `pulumi up` decide.
+      if (files === undefined && pulumi.runtime.isDryRun()) {
+        pulumi.log.warn(`could not list ${where.owner}/${where.repository}@${where.branch} during preview; checked again on update`);
+        return where.path;
+      }
+      throw new RepositoryPathError(problem);
+    }
     return where.path;
   });
 }

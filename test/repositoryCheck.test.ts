@@ -38,4 +38,13 @@ describe("an empty repository or path fails early with what to commit", () => {
     const check = record.find((r) => r.type === "kubernetes:external-secrets.io/v1:ExternalSecret");
     expect(check).toBeDefined();
   });
+
+  it("only warns during a preview, when the branch cannot be listed yet", async () => {
+    const world = newWorld();
+    world.githubTrees.clear();
+    const run = await runProgram({ stack: "staging", env: firstRunEnv(), world, preview: true });
+    expect(run.logs.join("\n")).toMatch(/could not list acme-platform\/fleet@main during preview; checked again on update/);
+    expect(run.ofType("kubernetes:fluxcd.controlplane.io/v1:FluxInstance")).toHaveLength(1);
+    await expect(runProgram({ stack: "staging", env: firstRunEnv(), world })).rejects.toThrow(/branch "main" does not exist in acme-platform\/fleet/);
+  });
 });

@@ -100,6 +100,8 @@ export interface RunOptions {
   /** Environment variables the program sees (process.env is replaced for the run). */
   readonly env?: Readonly<Record<string, string>>;
   readonly world?: World;
+  /** Run as `pulumi preview` (dry run). Defaults to false: applies run as in `pulumi up`. */
+  readonly preview?: boolean;
   /** Receives every registration as it happens (lets a test see what was registered before a failure). */
   readonly record?: RegisteredResource[];
   /** Simulated provider latency per resource operation, in ms (benchmarks). Defaults to 0. */
@@ -322,7 +324,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     },
   };
 
-  await pulumi.runtime.setMocks(mocks, "gitops-bootstrap", stack, false);
+  await pulumi.runtime.setMocks(mocks, "gitops-bootstrap", stack, options.preview ?? false);
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
   const seen = new Set<string>();
 
