@@ -78,6 +78,8 @@ const vaultServer = new Vault("vault", {
   address: config.vault.address,
   inClusterAddress: config.vault.inClusterAddress,
   chartVersion: config.vault.chartVersion,
+  ingressClassName: config.vault.ingressClassName,
+  tlsSecretName: config.vault.tlsSecretName,
   token: config.vault.token && requiredValue(config.vault.token),
   provider: k8sProvider,
   dependsOn: [namespaces.get(systemNamespaces.vault)],

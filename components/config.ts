@@ -128,6 +128,8 @@ const vaultSchema = z
       .regex(/^[a-z0-9][a-z0-9_/-]*[a-z0-9]$/, 'must be a KV path prefix such as "clusters/staging" (no leading or trailing "/")'),
     kubernetesAuthMount: label.default("kubernetes"),
     kubernetesHost: z.string().superRefine(check(urlProblem)).optional(),
+    ingressClassName: label.optional(),
+    tlsSecretName: label.optional(),
   })
   .superRefine((vault, ctx) => {
     if (vault.mode === "external" && vault.kubernetesHost === undefined) {

@@ -12,6 +12,10 @@ export interface VaultArgs {
   inClusterAddress: string;
   /** Exact hashicorp/vault chart version (in-cluster mode). */
   chartVersion: string;
+  /** Ingress class for `address` (in-cluster mode, non-loopback address). Defaults to the cluster's default class. */
+  ingressClassName?: string;
+  /** TLS Secret for `address`'s host. Defaults to none (TLS terminated in front of the cluster). */
+  tlsSecretName?: string;
   /** Token with rights to manage mounts, auth and policies (external mode). */
   token?: pulumi.Input<string>;
   provider: k8s.Provider;
@@ -62,8 +66,36 @@ const unsealOnStart = `for i in $(seq 1 30); do
   sleep 2
 done; exit 0`;
 
-/** Helm values for the in-cluster Vault: one standalone server on a PVC, no injector, self-unsealing. */
-export function vaultChartValues(): Record<string, unknown> {
+/** How the machine running pulumi reaches an in-cluster Vault. */
+export interface VaultExposure {
+  /** vault.address: a loopback address means a port-forward; any other host gets an Ingress. */
+  address: string;
+  ingressClassName?: string;
+  tlsSecretName?: string;
+}
+
+/** True for addresses only a port-forward can serve (no Ingress is created for them). */
+export function isLoopbackAddress(address: string): boolean {
+  const host = new URL(address).hostname;
+  return host === "localhost" || host.startsWith("127.") || host === "[::1]";
+}
+
+/**
+ * Helm values for the in-cluster Vault: one standalone server on a PVC, no injector, self-unsealing,
+ * and an Ingress for `address` unless that is a port-forward.
+ */
+export function vaultChartValues(exposure: VaultExposure): Record<string, unknown> {
+  const host = new URL(exposure.address).hostname;
+  const ingress = isLoopbackAddress(exposure.address)
+    ? { enabled: false }
+    : {
+        enabled: true,
+        ...(exposure.ingressClassName ? { ingressClassName: exposure.ingressClassName } : {}),
+        pathType: "Prefix",
+        activeService: true,
+        hosts: [{ host, paths: [] }],
+        tls: exposure.tlsSecretName ? [{ secretName: exposure.tlsSecretName, hosts: [host] }] : [],
+      };
   return {
     injector: { enabled: false },
     ui: { enabled: false },
@@ -75,6 +107,7 @@ export function vaultChartValues(): Record<string, unknown> {
       volumes: [{ name: vaultInitSecretName, secret: { secretName: vaultInitSecretName, optional: true } }],
       volumeMounts: [{ name: vaultInitSecretName, mountPath: "/vault/init", readOnly: true }],
       postStart: ["/bin/sh", "-c", unsealOnStart],
+      ingress,
     },
   };
 }
@@ -111,7 +144,7 @@ export class Vault extends pulumi.ComponentResource {
           namespace: systemNamespaces.vault,
           // Vault is not Ready until unsealed; the init Job below does that and is what we wait for.
           wait: false,
-          values: vaultChartValues(),
+          values: vaultChartValues(args),
         },
         args,
         { parent: this },

@@ -140,7 +140,7 @@ describe("parseConfig", () => {
 
   it("derives in-cluster addresses and defaults", () => {
     const staging = parseConfig(stackSource("staging"));
-    expect(staging.vault.address).toBe("http://127.0.0.1:8200");
+    expect(staging.vault.address).toBe("https://vault.staging.acme.example");
     expect(staging.vault.inClusterAddress).toBe("http://vault.vault.svc:8200");
     expect(staging.vault.kubernetesHost).toBe("https://kubernetes.default.svc");
     expect(staging.flux.allComponents).toEqual(["source-controller", "kustomize-controller", "helm-controller", "notification-controller"]);

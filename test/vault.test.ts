@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readPolicyHcl } from "../components/vaultAccess";
-import { vaultInitScript, vaultStoreScript } from "../components/vault";
+import { isLoopbackAddress, vaultChartValues, vaultInitScript, vaultStoreScript } from "../components/vault";
 import { newWorld } from "./support/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
@@ -23,7 +23,16 @@ describe("Vault", () => {
     expect(initSecret.read).toBe(true);
     expect(run.dependsOn(initSecret, job)).toBe(true);
     const provider = run.one("pulumi:providers:vault");
-    expect(provider.inputs.address).toBe("http://127.0.0.1:8200");
+    expect(provider.inputs.address).toBe("https://vault.staging.acme.example");
+    // That address is the chart's Ingress, so pulumi reaches Vault as soon as it runs.
+    expect((release.inputs.values as { server: { ingress: unknown } }).server.ingress).toEqual({
+      enabled: true,
+      ingressClassName: "traefik",
+      pathType: "Prefix",
+      activeService: true,
+      hosts: [{ host: "vault.staging.acme.example", paths: [] }],
+      tls: [],
+    });
     expect(provider.inputs.token).toBe("hvs.mock-root-token");
     expect(JSON.stringify(provider.wireInputs.token)).toContain("1b47061264138c4ac30d75fd1eb44270");
     // ESO, in the cluster, uses the in-cluster address.
@@ -31,6 +40,16 @@ describe("Vault", () => {
     expect((store.inputs.spec as { provider: { vault: { server: string } } }).provider.vault.server).toBe("http://vault.vault.svc:8200");
     // Vault reviews ESO's tokens itself: no reviewer account.
     expect(run.ofType("kubernetes:core/v1:ServiceAccount").map((r) => r.name)).toEqual(["vault-init"]);
+  });
+
+  it("creates no Ingress for a port-forward address, and TLS where a Secret is named", () => {
+    expect(isLoopbackAddress("http://127.0.0.1:8200")).toBe(true);
+    expect(isLoopbackAddress("http://localhost:8200")).toBe(true);
+    expect(isLoopbackAddress("https://vault.example.com")).toBe(false);
+    const portForward = vaultChartValues({ address: "http://127.0.0.1:8200" }) as { server: { ingress: unknown } };
+    expect(portForward.server.ingress).toEqual({ enabled: false });
+    const withTls = vaultChartValues({ address: "https://vault.example.com", tlsSecretName: "vault-tls" }) as { server: { ingress: { tls: unknown } } };
+    expect(withTls.server.ingress.tls).toEqual([{ secretName: "vault-tls", hosts: ["vault.example.com"] }]);
   });
 
   it("initialises only an uninitialised Vault and prints no secret", () => {
