@@ -249,3 +249,11 @@ describe("stackNamesFromFileNames", () => {
     expect(stackNamesFromFileNames(["Pulumi.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yml", "package.json", "Pulumi.dev.yaml.bak"])).toEqual(["prod", "staging"]);
   });
 });
+
+describe("package-lock.json", () => {
+  it("holds one deduplicated @pulumi/pulumi that every provider SDK shares", () => {
+    const lock = JSON.parse(readFileSync(path.join(repoRoot, "package-lock.json"), "utf8")) as { packages: Record<string, { version?: string }> };
+    const copies = Object.keys(lock.packages).filter((key) => key.endsWith("node_modules/@pulumi/pulumi"));
+    expect(copies).toEqual(["node_modules/@pulumi/pulumi"]);
+  });
+});
