@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, knownConfigKeys, parseConfig, requireSecretsNow } from "../components/config";
 import { stackSource } from "./support/configFixtures";
+import { RegisteredResource } from "./support/engine";
+import { runProgram } from "./support/harness";
+import { firstRunEnv } from "./support/scenarios";
 
 function problemsOf(action: () => unknown): readonly string[] {
   try {
@@ -188,5 +191,19 @@ describe("staging and prod differ only through their stack files", () => {
 
   it("keeps Vault paths apart", () => {
     expect(staging.vault.pathPrefix).not.toBe(prod.vault.pathPrefix);
+  });
+});
+
+describe("the program with bad config", () => {
+  it("registers nothing and raises the one error", async () => {
+    const record: RegisteredResource[] = [];
+    const run = runProgram({
+      stack: "staging",
+      config: { github: { owner: "acme platform", repository: "fleet", branch: "main branch", path: "clusters/staging" } },
+      env: firstRunEnv(),
+      record,
+    });
+    await expect(run).rejects.toThrow(/Invalid stack configuration \(2 problems\); nothing was created/);
+    expect(record).toEqual([]);
   });
 });
