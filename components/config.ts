@@ -11,6 +11,7 @@ import {
   githubOwnerProblem,
   githubRepositoryProblem,
   hostnameProblem,
+  managedNamespaceProblem,
   reachableUrlProblem,
   repositoryPathProblem,
   secretKeyProblem,
@@ -33,6 +34,7 @@ function check(problem: (value: string) => string | undefined) {
 }
 
 const label = z.string().superRefine(check(dns1123LabelProblem));
+const namespace = z.string().superRefine(check(managedNamespaceProblem));
 const duration = z.string().superRefine(check(durationProblem));
 const generation = z.number().int().min(1);
 
@@ -149,8 +151,11 @@ const externalSecretsSchema = z.strictObject({
 
 const appSchema = z.strictObject({
   name: label,
-  namespace: label,
-  keys: z.array(z.string().superRefine(check(secretKeyProblem))).min(1, "must list at least one key"),
+  namespace,
+  keys: z
+    .array(z.string().superRefine(check(secretKeyProblem)))
+    .min(1, "must list at least one key")
+    .refine((keys) => new Set(keys).size === keys.length, "must not list a key twice"),
   refreshInterval: duration.optional(),
 });
 
@@ -170,7 +175,7 @@ const notificationsSchema = z.strictObject({
 
 const cloudflareSchema = z.strictObject({
   enabled: z.boolean().default(true),
-  namespaces: z.array(label).default([]),
+  namespaces: z.array(namespace).default([]),
 });
 
 const timeoutsSchema = z.strictObject({
@@ -188,7 +193,7 @@ const structuredKeys = {
   cluster: clusterSchema,
   github: githubSchema,
   flux: fluxSchema,
-  namespaces: z.array(label).default([]),
+  namespaces: z.array(namespace).default([]),
   vault: vaultSchema,
   externalSecrets: externalSecretsSchema,
   apps: z.array(appSchema).default([]),

@@ -25,6 +25,17 @@ export function dns1123SubdomainProblem(value: string): string | undefined {
   return undefined;
 }
 
+/** Namespaces every cluster already has: creating them fails, deleting them is worse. */
+export const builtInNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
+
+/** A namespace this program may create (and delete on destroy). */
+export function managedNamespaceProblem(value: string): string | undefined {
+  if ((builtInNamespaces as readonly string[]).includes(value)) {
+    return `must not be a namespace Kubernetes creates itself (${builtInNamespaces.join(", ")}): this stack would try to create and later delete it (got "${value}")`;
+  }
+  return dns1123LabelProblem(value);
+}
+
 /** GitHub user/organisation names: alphanumerics and single hyphens, not at either end, ≤ 39. */
 export function githubOwnerProblem(value: string): string | undefined {
   if (!/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/.test(value)) {

@@ -207,3 +207,23 @@ describe("the program with bad config", () => {
     expect(record).toEqual([]);
   });
 });
+
+describe("names a real cluster would refuse", () => {
+  it("rejects built-in namespaces and repeated app keys", () => {
+    const problems = problemsOf(() =>
+      parseConfig(
+        stackSource("staging", {
+          namespaces: ["kube-system"],
+          apps: [{ name: "web", namespace: "default", keys: ["token", "token"] }],
+          cloudflare: { enabled: true, namespaces: ["kube-public"] },
+        }),
+      ),
+    );
+    expect(problems).toEqual([
+      expect.stringMatching(/^gitops-bootstrap:namespaces\[0\]: must not be a namespace Kubernetes creates itself/),
+      expect.stringMatching(/^gitops-bootstrap:apps\[0\].namespace: must not be a namespace Kubernetes creates itself/),
+      "gitops-bootstrap:apps[0].keys: must not list a key twice",
+      expect.stringMatching(/^gitops-bootstrap:cloudflare.namespaces\[0\]: must not be a namespace Kubernetes creates itself/),
+    ]);
+  });
+});
