@@ -44,18 +44,28 @@ const sshHost = z.strictObject({
   port: z.number().int().min(1).max(65535).default(22),
 });
 
-const k3sSchema = z.strictObject({
-  version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, 'must be a k3s release such as "v1.33.5+k3s1"'),
-  servers: z.array(sshHost).min(1, "must list at least one server host"),
-  agents: z.array(sshHost).default([]),
-  apiEndpoint: z.string().optional(),
-  tlsSans: z.array(z.string().min(1)).default([]),
-  disable: z
-    .array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"]))
-    .default(["traefik"]),
-  clusterCidr: z.string().superRefine(check(cidrProblem)).default("10.42.0.0/16"),
-  serviceCidr: z.string().superRefine(check(cidrProblem)).default("10.43.0.0/16"),
-});
+const k3sSchema = z
+  .strictObject({
+    version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, 'must be a k3s release such as "v1.33.5+k3s1"'),
+    servers: z.array(sshHost).min(1, "must list at least one server host"),
+    agents: z.array(sshHost).default([]),
+    apiEndpoint: z.string().optional(),
+    tlsSans: z.array(z.string().min(1)).default([]),
+    disable: z
+      .array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"]))
+      .default(["traefik"]),
+    clusterCidr: z.string().superRefine(check(cidrProblem)).default("10.42.0.0/16"),
+    serviceCidr: z.string().superRefine(check(cidrProblem)).default("10.43.0.0/16"),
+  })
+  .superRefine((k3s, ctx) => {
+    const seen = new Set<string>();
+    for (const [role, hosts] of [["servers", k3s.servers], ["agents", k3s.agents]] as const) {
+      hosts.forEach((host, index) => {
+        if (seen.has(host.host)) ctx.addIssue({ code: "custom", path: [role, index, "host"], message: `lists "${host.host}" twice: each host runs one k3s` });
+        seen.add(host.host);
+      });
+    }
+  });
 
 const clusterSchema = z
   .strictObject({
