@@ -5,12 +5,17 @@ import { firstRunEnv } from "./support/scenarios";
 
 const github = (rotation: number) => ({ owner: "acme-platform", repository: "fleet", path: "clusters/staging", deployKey: { rotation } });
 const webhook = (rotation: number) => ({ host: "flux-webhook.staging.acme.example", ingressClassName: "traefik", rotation });
-const urns = (run: ProgramRun) => new Set(run.resources.map((r) => r.urn));
-/** "type name" of a URN, without the parent type chain. */
-const typeAndName = (urn: string) => {
-  const [qualifiedType, name] = urn.split("::").slice(-2);
-  return `${qualifiedType.split("$").pop()} ${name}`;
-};
+/**
+ * What the engine deletes at the end of `after`'s update: resources `before` registered that
+ * `after` no longer does, as "type name" (without the parent type chain), sorted.
+ */
+function deletedBetween(before: ProgramRun, after: ProgramRun): string[] {
+  const kept = new Set(after.resources.map((r) => r.urn));
+  return before.resources
+    .filter((r) => !kept.has(r.urn))
+    .map((r) => `${r.type} ${r.name}`)
+    .sort();
+}
 
 describe("rotation: new credential, consumers switched, old one deleted last", () => {
   it("rotates the deploy key through a new generation of every dependent", async () => {
@@ -33,8 +38,7 @@ describe("rotation: new credential, consumers switched, old one deleted last", (
 
     // The old generation is no longer in the program: the engine deletes it after all creates and
     // updates of the run, i.e. after Flux uses the new key.
-    const gone = [...urns(before)].filter((urn) => !urns(after).has(urn)).map(typeAndName);
-    expect(gone.sort()).toEqual(
+    expect(deletedBetween(before, after)).toEqual(
       [
         "tls:index/privateKey:PrivateKey deploy-key-v1",
         "github:index/repositoryDeployKey:RepositoryDeployKey deploy-key-v1",
@@ -58,8 +62,7 @@ describe("rotation: new credential, consumers switched, old one deleted last", (
     const hook = after.one("github:index/repositoryWebhook:RepositoryWebhook");
     expect(after.dependsOn(hook, receiver)).toBe(true);
     expect(after.outputs.webhookUrl.value).not.toEqual(before.outputs.webhookUrl.value);
-    const gone = [...urns(before)].filter((urn) => !urns(after).has(urn)).map(typeAndName);
-    expect(gone.sort()).toEqual(
+    expect(deletedBetween(before, after)).toEqual(
       [
         "random:index/randomPassword:RandomPassword webhook-token-v1",
         "vault:kv/secretV2:SecretV2 webhook-token-v1",

@@ -156,31 +156,28 @@ export function readStackConfig(stack: string): Record<string, unknown> {
 
 type Struct = { toJavaScript(): Record<string, unknown> };
 type StructStatic = { fromJavaScript(value: Record<string, unknown>): Struct };
-interface RegisterRequest {
+/** The getters registrations and reads share. */
+interface ResourceRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
-  getCustom(): boolean;
-  getObject(): Struct | undefined;
   getProvider(): string;
   getDependenciesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+}
+interface RegisterRequest extends ResourceRequest {
+  getCustom(): boolean;
+  getObject(): Struct | undefined;
   getProtect(): boolean | undefined;
   getRetainondelete(): boolean | undefined;
   getDeletebeforereplace(): boolean;
   getDeletedwith(): string;
   getIgnorechangesList(): string[];
-  getAdditionalsecretoutputsList(): string[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
-interface ReadRequest {
-  getType(): string;
-  getName(): string;
-  getParent(): string;
+interface ReadRequest extends ResourceRequest {
   getId(): string;
   getProperties(): Struct | undefined;
-  getProvider(): string;
-  getDependenciesList(): string[];
-  getAdditionalsecretoutputsList(): string[];
 }
 interface ResponseWithObject {
   getObject?(): Struct | undefined;
@@ -340,7 +337,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   };
 
   /** What registrations and reads share. */
-  const common = (urn: string, req: ReadRequest | RegisterRequest, properties: Struct | undefined) => {
+  const common = (urn: string, req: ResourceRequest, properties: Struct | undefined) => {
     const wireInputs = properties?.toJavaScript() ?? {};
     return {
       urn,
