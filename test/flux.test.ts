@@ -19,7 +19,7 @@ describe("FluxInstance", () => {
     const flux = run.one("kubernetes:fluxcd.controlplane.io/v1:FluxInstance");
     expect(flux.inputs.metadata).toMatchObject({ name: "flux", namespace: "flux-system" });
     expect(fluxSpec(run)).toMatchObject({
-      distribution: { version: "2.8.x", registry: "ghcr.io/fluxcd" },
+      distribution: { version: "2.9.x", registry: "ghcr.io/fluxcd" },
       components: ["source-controller", "kustomize-controller", "helm-controller", "notification-controller"],
       cluster: { type: "kubernetes", size: "small", networkPolicy: true, multitenant: false, domain: "cluster.local" },
       sync: {
@@ -40,7 +40,7 @@ describe("FluxInstance", () => {
       pullSecret: "flux-system/flux-git-auth-v1",
     });
     const operator = run.one("kubernetes:helm.sh/v3:Release", "flux-operator");
-    expect(operator.inputs).toMatchObject({ chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator", version: "0.33.0", namespace: "flux-system" });
+    expect(operator.inputs).toMatchObject({ chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator", version: "0.58.1", namespace: "flux-system" });
     expect(operator.inputs.repositoryOpts).toBeUndefined();
   });
 
@@ -55,7 +55,7 @@ describe("FluxInstance", () => {
   it("uses HTTPS and provider github for GitHub App auth", () => {
     expect(syncUrl("acme", "fleet", "app")).toBe("https://github.com/acme/fleet.git");
     const manifest = fluxInstanceManifest({
-      distributionVersion: "2.8.x",
+      distributionVersion: "2.9.x",
       registry: "ghcr.io/fluxcd",
       components: ["source-controller"],
       clusterSize: "small",
