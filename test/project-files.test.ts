@@ -20,8 +20,8 @@ import {
 } from "./support/project-files";
 
 const repoRoot = path.resolve(__dirname, "..");
-const sharedDir = path.resolve(__dirname, "../../shared");
-const schemaPath = path.join(sharedDir, "schemas", "pulumi-project.schema.json");
+// Vendored from pulumi/pulumi at the CLI version CI installs (schemas/sources.json).
+const schemaPath = path.join(repoRoot, "schemas", "pulumi-project.schema.json");
 const projectPath = path.join(repoRoot, "Pulumi.yaml");
 
 function readYaml(file: string): unknown {

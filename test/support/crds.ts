@@ -1,6 +1,7 @@
 /**
  * Validates Kubernetes custom resources the way the API server would on create, against the
- * upstream CRDs in ../shared/crds (beside the repository, also in CI):
+ * upstream CRDs vendored in schemas/crds (sources, versions and checksums in schemas/sources.json;
+ * `npm run update:crds` refreshes them):
  *
  * - the group/kind must be defined and the version must exist and be served;
  * - scope: namespaced kinds need metadata.namespace, cluster-scoped kinds must not have one;
@@ -74,12 +75,9 @@ function isPlainObject(value: unknown): value is JsonObject {
 }
 
 function crdsDir(): string {
-  const dir = path.resolve(__dirname, "../../../shared/crds");
+  const dir = path.resolve(__dirname, "../../schemas/crds");
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new Error(
-      `CRD folder not found at ${dir}: the upstream CRDs are expected in shared/crds beside the repository ` +
-        `(e.g. /work/shared/crds next to /work/main)`,
-    );
+    throw new Error(`CRD folder not found at ${dir}: the upstream CRDs are vendored in schemas/crds (run \`npm run update:crds\`)`);
   }
   return dir;
 }
