@@ -5,6 +5,9 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parseConfig } from "../components/config";
+import { stackSource } from "./support/configFixtures";
+import { newWorld, runProgram } from "./support/harness";
 import {
   compileSchema,
   declarationProblems,
@@ -59,8 +62,8 @@ describe("Pulumi.yaml", () => {
 });
 
 describe("stack files", () => {
-  it("are exactly staging and prod", () => {
-    expect(stackNames).toEqual(["prod", "staging"]);
+  it("are exactly e2e, prod and staging", () => {
+    expect(stackNames).toEqual(["e2e", "prod", "staging"]);
   });
 
   describe.each(stackNames)("Pulumi.%s.yaml", (stack) => {
@@ -74,6 +77,31 @@ describe("stack files", () => {
       const config = ((readYaml(file) ?? {}) as { config?: Record<string, unknown> }).config ?? {};
       expect(Object.keys(config).some((key) => splitConfigKey(key, "gitops-bootstrap").ownedByProject)).toBe(true);
     });
+
+    it("passes the program's own validation (parseConfig)", () => {
+      expect(() => parseConfig(stackSource(stack))).not.toThrow();
+    });
+  });
+});
+
+describe("Pulumi.e2e.yaml (run for real by .github/workflows/e2e.yml)", () => {
+  it.each([true, false])("runs the whole program under mocks (preview %s) with nothing protected or retained", async (preview) => {
+    // The workflow's first commit to the throwaway repository holds the cluster path.
+    const world = newWorld();
+    world.githubTrees.set("fleet-e2e@main", ["clusters/e2e/kustomization.yaml"]);
+    // Exactly the secrets e2e.yml provides: the throwaway repository's token and a fresh app value.
+    const env = { GITHUB_TOKEN: "e2e-github-token-plaintext", APP_PODINFO_API_KEY: "e2e-podinfo-api-key-plaintext" };
+    const run = await runProgram({ stack: "e2e", env, preview, world });
+    expect(run.ofType("kubernetes:apiextensions.k8s.io:CustomResourceDefinition")).toEqual([]);
+    expect(run.ofType("kubernetes:fluxcd.controlplane.io/v1:FluxInstance")).toHaveLength(1);
+    expect(run.resources.filter((r) => r.protect || r.retainOnDelete).map((r) => r.urn)).toEqual([]);
+  });
+
+  it("targets the runner's k3d cluster and a Vault the runner reaches on port 80", () => {
+    const config = parseConfig(stackSource("e2e"));
+    expect(config.cluster).toMatchObject({ mode: "existing", context: "k3d-gitops-e2e" });
+    expect(config.vault).toMatchObject({ mode: "in-cluster", address: "http://vault.e2e.localhost", ingressClassName: "traefik" });
+    expect(config.webhook).toBeUndefined();
   });
 });
 

@@ -10,6 +10,8 @@ import { parseDocument } from "yaml";
 type JsonObject = Record<string, unknown>;
 
 export interface Step {
+  readonly id?: string;
+  readonly if?: unknown;
   readonly name?: string;
   readonly uses?: string;
   readonly run?: string;
@@ -81,7 +83,7 @@ export function jobsOf(workflow: Workflow): [string, Job][] {
   return isObject(workflow.jobs) ? Object.entries(workflow.jobs) : [];
 }
 
-function stepsOf(job: Job): Step[] {
+export function stepsOf(job: Job): Step[] {
   return Array.isArray(job.steps) ? job.steps.filter(isObject) : [];
 }
 
@@ -264,7 +266,14 @@ export function stackReferences(workflow: Workflow): { references: StackReferenc
   const references: StackReference[] = [];
   const problems: string[] = [];
   const add = (job: string, raw: string, source: string, command: string | undefined, wf: Workflow, j: Job, step?: Step) => {
-    const resolved = resolveValue(raw, wf, j, step);
+    // A shell variable (`--stack "$STACK"`) takes its value from the step's, job's or workflow's env.
+    const shellVariable = /^\$\{?([A-Za-z_]\w*)\}?$/.exec(raw)?.[1];
+    const fromEnv = shellVariable === undefined ? undefined : (step?.env?.[shellVariable] ?? j.env?.[shellVariable] ?? wf.env?.[shellVariable]);
+    if (shellVariable !== undefined && typeof fromEnv !== "string") {
+      problems.push(`job ${job}: cannot resolve stack ${raw} (${source}): $${shellVariable} is not set in env`);
+      return;
+    }
+    const resolved = resolveValue(typeof fromEnv === "string" ? fromEnv : raw, wf, j, step);
     if (!resolved) problems.push(`job ${job}: cannot resolve stack ${raw} (${source})`);
     else for (const stack of resolved) references.push({ job, stack: bareStackName(stack), source, command });
   };
@@ -417,9 +426,17 @@ function writeScopes(permissions: unknown): string[] {
     .map(([scope]) => scope);
 }
 
+/** Actions that exchange the job's GitHub OIDC token for short-lived credentials. */
+export const OIDC_ACTIONS = ["pulumi/auth-actions", "aws-actions/configure-aws-credentials"] as const;
+
+function usesAction(step: Step, action: string): boolean {
+  return typeof step.uses === "string" && step.uses.startsWith(`${action}@`);
+}
+
 /**
  * Least privilege: the workflow sets `permissions` explicitly with no write scopes; a job may add
- * `pull-requests: write` only if it comments on the pull request; no other write scope anywhere.
+ * `pull-requests: write` only if it comments on the pull request, and `id-token: write` only if it
+ * exchanges the OIDC token (OIDC_ACTIONS); no other write scope anywhere.
  */
 export function permissionProblems(workflow: Workflow): string[] {
   const problems: string[] = [];
@@ -427,10 +444,111 @@ export function permissionProblems(workflow: Workflow): string[] {
   for (const scope of writeScopes(workflow.permissions)) problems.push(`workflow-level permissions grant ${scope}: write`);
   for (const [id, job] of jobsOf(workflow)) {
     const comments = stepsOf(job).some((s) => isPulumiAction(s) && String(s.with?.["comment-on-pr"]) === "true");
+    const exchangesOidc = stepsOf(job).some((s) => OIDC_ACTIONS.some((a) => usesAction(s, a)));
     for (const scope of writeScopes(job.permissions)) {
       if (scope === "pull-requests" && comments) continue;
-      problems.push(`job ${id} grants ${scope}: write${scope === "pull-requests" ? " but never comments on the PR" : ""}`);
+      if (scope === "id-token" && exchangesOidc) continue;
+      const why = scope === "pull-requests" ? " but never comments on the PR" : scope === "id-token" ? " but exchanges no OIDC token" : "";
+      problems.push(`job ${id} grants ${scope}: write${why}`);
     }
   }
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials, CLI version, runners
+
+/** Steps that run the Pulumi CLI against a stack: pulumi/actions with a command, or `pulumi …` in run. */
+export function pulumiSteps(job: Job): Step[] {
+  return stepsOf(job).filter(
+    (s) => (isPulumiAction(s) && s.with?.command !== undefined) || (typeof s.run === "string" && pulumiCliCalls(s.run).some((c) => c.command !== "" && c.command !== "login")),
+  );
+}
+
+/**
+ * Jobs that run Pulumi on one of `stacks` must get Pulumi Cloud credentials through OIDC first:
+ * `id-token: write`, a pulumi/auth-actions step with an id, run only when vars.PULUMI_ORGANIZATION is
+ * set, and every Pulumi step passing `PULUMI_ACCESS_TOKEN` as that step's output, falling back to the
+ * long-lived secret only when there is none.
+ */
+export function oidcProblems(workflow: Workflow, stacks: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const touched = new Set(stackReferences(workflow).references.filter((r) => stacks.has(r.stack)).map((r) => r.job));
+  for (const [id, job] of jobsOf(workflow)) {
+    if (!touched.has(id)) continue;
+    const permissions = isObject(job.permissions) ? job.permissions : {};
+    if (permissions["id-token"] !== "write") problems.push(`job ${id} runs Pulumi without id-token: write (no OIDC)`);
+    const steps = stepsOf(job);
+    const authAt = steps.findIndex((s) => usesAction(s, "pulumi/auth-actions"));
+    const auth = steps[authAt];
+    if (!auth) {
+      problems.push(`job ${id} runs Pulumi without a pulumi/auth-actions step`);
+      continue;
+    }
+    if (typeof auth.id !== "string") problems.push(`job ${id}: the pulumi/auth-actions step has no id`);
+    if (!String(auth.if ?? "").includes("vars.PULUMI_ORGANIZATION")) problems.push(`job ${id}: the pulumi/auth-actions step does not depend on vars.PULUMI_ORGANIZATION`);
+    const expected = `\${{ steps.${String(auth.id)}.outputs.pulumi-access-token || secrets.PULUMI_ACCESS_TOKEN }}`;
+    for (const step of pulumiSteps(job)) {
+      const label = step.name ?? step.uses ?? "a run step";
+      if (steps.indexOf(step) < authAt) problems.push(`job ${id}: "${label}" runs before the OIDC exchange`);
+      if (step.env?.PULUMI_ACCESS_TOKEN !== expected) problems.push(`job ${id}: "${label}" must pass PULUMI_ACCESS_TOKEN: ${expected}`);
+    }
+  }
+  return problems;
+}
+
+/** Every pulumi/actions step must install the CLI version of `file` (the one the vendored schema is for). */
+export function cliVersionProblems(workflow: Workflow, file: string): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of jobsOf(workflow)) {
+    for (const step of stepsOf(job).filter(isPulumiAction)) {
+      if (step.with?.["pulumi-version-file"] !== file || step.with?.["pulumi-version"] !== undefined) {
+        problems.push(`job ${id}: ${String(step.uses)} must install the CLI with pulumi-version-file: ${file}`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Jobs that touch `stack` must run on `${{ vars.<variable> || 'ubuntu-latest' }}` (directly, or
+ * through the matrix entry of that stack), so a self-hosted runner can be named per stack.
+ */
+export function runnerProblems(workflow: Workflow, stack: string, variable: string): string[] {
+  const problems: string[] = [];
+  const expected = `\${{ vars.${variable} || 'ubuntu-latest' }}`;
+  const jobs = new Set(stackReferences(workflow).references.filter((r) => r.stack === stack).map((r) => r.job));
+  for (const [id, job] of jobsOf(workflow)) {
+    if (!jobs.has(id)) continue;
+    let runner = job["runs-on"];
+    const fromMatrix = typeof runner === "string" ? /^\$\{\{\s*matrix\.([\w-]+)\s*\}\}$/.exec(runner)?.[1] : undefined;
+    if (fromMatrix !== undefined) {
+      const matrix = isObject(job.strategy?.matrix) ? job.strategy.matrix : {};
+      const entry = (Array.isArray(matrix.include) ? matrix.include : []).find((e) => isObject(e) && e.stack === stack);
+      runner = isObject(entry) ? entry[fromMatrix] : undefined;
+    }
+    if (runner !== expected) problems.push(`job ${id} runs ${stack} on ${JSON.stringify(runner)}, not ${expected}`);
+  }
+  return problems;
+}
+
+/**
+ * Steps guarded by `always() && env.FLAG == 'true'` (cleanup) or `failure() && …` (diagnostics) must
+ * come after the step that sets FLAG (`echo "FLAG=true" >> "$GITHUB_ENV"`), so a failure before that
+ * point skips them and a failure after it still runs them.
+ */
+export function cleanupProblems(job: Job): string[] {
+  const problems: string[] = [];
+  const steps = stepsOf(job);
+  steps.forEach((step, index) => {
+    const condition = String(step.if ?? "");
+    const flag = /env\.([A-Z_]+) == 'true'/.exec(condition)?.[1];
+    if (flag === undefined) return;
+    const label = step.name ?? step.run ?? "step";
+    if (!/\b(always|failure)\(\)/.test(condition)) problems.push(`"${label}" is guarded by ${flag} but does not run after a failure (always() or failure())`);
+    const setAt = steps.findIndex((s) => typeof s.run === "string" && s.run.includes(`echo "${flag}=true" >> "$GITHUB_ENV"`));
+    if (setAt < 0) problems.push(`"${label}": no step sets ${flag}`);
+    else if (setAt >= index) problems.push(`"${label}" runs before the step that sets ${flag}`);
+  });
   return problems;
 }
