@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { ConfigError, parseConfig } from "../components/config";
+import { phaseMembers, planResources } from "../scripts/lib/graph";
 import { stackSource } from "./support/configFixtures";
 import { addCrdFile, KubernetesObject, validateCustomResource } from "./support/crds";
 import { newWorld, ProgramRun, RegisteredResource } from "./support/engine";
@@ -90,6 +91,17 @@ describe("Flux monitoring (prod)", () => {
     const objects = [run.one(types.podMonitor), run.one(types.gitRepository), run.one(types.kustomization), run.one(types.alert, "flux-monitoring-alert-slack")];
     for (const object of objects) expect(run.dependsOn(object, instance), object.name).toBe(true);
     expect(run.dependsOn(run.one(types.kustomization), run.one("kubernetes:core/v1:Namespace", "ns-monitoring"))).toBe(true);
+  });
+
+  it("sits in phase 4 of the plan, after the FluxInstance", () => {
+    const plan = planResources(run.resources);
+    const monitoring = ["flux-monitoring-pod-monitor", "flux-monitoring-source", "flux-monitoring-dashboards", "flux-monitoring-alert-slack"];
+    expect(phaseMembers(plan, 4).map((node) => node.name)).toEqual(expect.arrayContaining(monitoring));
+    const fluxWave = plan.waves.get(run.one(types.fluxInstance).urn) as number;
+    for (const name of monitoring) {
+      const node = plan.graph.nodes.find((candidate) => candidate.name === name);
+      expect(plan.waves.get(node?.id ?? ""), name).toBeGreaterThan(fluxWave);
+    }
   });
 
   it("every Flux object validates against the served CRDs of Flux 2.9", () => {

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { classifyTreeError, scaffoldPlan, starterLayout } from "../components/scaffold";
+import { phaseMembers, planResources } from "../scripts/lib/graph";
 import { addCrdFile, KubernetesObject, validateCustomResource } from "./support/crds";
 import { newWorld, RegisteredResource } from "./support/engine";
 import { runProgram } from "./support/harness";
@@ -104,6 +105,15 @@ describe("the program scaffolds an empty path instead of failing", () => {
     const last = files[files.length - 1] as RegisteredResource;
     expect(run.dependsOn(run.one(fluxInstanceType), last)).toBe(true);
     expect(run.dependsOn(run.one("github:index/repositoryRuleset:RepositoryRuleset"), last)).toBe(true);
+
+    // In the plan: phase 2, with the GitHub side, each commit a wave after the previous, all before Flux.
+    const plan = planResources(run.resources);
+    const phase2 = phaseMembers(plan, 2).map((node) => node.name);
+    expect(phase2).toEqual(expect.arrayContaining(["branch-protection", ...files.map((file) => file.name)]));
+    const waves = files.map((file) => plan.waves.get(file.urn) as number);
+    expect(waves.slice(1).map((wave, index) => wave - waves[index])).toEqual([1, 1, 1]);
+    expect(plan.waves.get(run.one(fluxInstanceType).urn)).toBeGreaterThan(waves[3]);
+    expect(plan.waves.get(run.one("github:index/repositoryRuleset:RepositoryRuleset").urn)).toBeGreaterThan(waves[3]);
   });
 
   it("shows the commits in a preview", async () => {
