@@ -32,6 +32,8 @@ export interface MonitoringArgs {
 export const monitoringNames = { podMonitor: "flux-system", source: "flux-monitoring", dashboards: "flux-monitoring-dashboards" } as const;
 /** Where the dashboards live in fluxcd/flux2-monitoring-example. */
 export const upstreamConfigsPath = "monitoring/configs";
+/** The PodMonitor upstream ships beside them (monitoring/configs/podmonitor.yaml). */
+const upstreamPodMonitorName = "flux-system";
 
 /**
  * Scrapes each Flux controller's `http-prom` port, selected by its `app` pod label (both as in the
@@ -89,10 +91,13 @@ export function dashboardsManifest(namespace: string): CustomResourceManifest {
       path: `./${upstreamConfigsPath}`,
       targetNamespace: namespace,
       prune: true,
+      // A strategic-merge `$patch: delete` with a target drops the matching object from the build
+      // (kubernetes-sigs/kustomize #1593, #4526); the target names it, as a target without a name
+      // would match every object of the kind (fluxcd/kustomize-controller #464).
       patches: [
         {
-          target: { group: "monitoring.coreos.com", kind: "PodMonitor" },
-          patch: stringify({ $patch: "delete", apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "any" } }),
+          target: { group: "monitoring.coreos.com", kind: "PodMonitor", name: upstreamPodMonitorName },
+          patch: stringify({ $patch: "delete", apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: upstreamPodMonitorName } }),
         },
       ],
     },

@@ -58,6 +58,7 @@ export function starterLayout(clusterPath: string): ScaffoldFile[] {
     apiVersion: "kustomize.config.k8s.io/v1beta1",
     kind: "Kustomization",
     resources: [],
+    // A target that matches nothing (no CRDs yet) is no error (kubernetes-sigs/kustomize #4379).
     patches: [
       {
         target: { group: "apiextensions.k8s.io", kind: "CustomResourceDefinition" },

@@ -66,7 +66,10 @@ describe("Flux monitoring (prod)", () => {
     const dashboards = spec(run.one(types.kustomization)) as { path: string; targetNamespace: string; sourceRef: unknown; patches: { target: unknown; patch: string }[] };
     expect(dashboards).toMatchObject({ path: "./monitoring/configs", targetNamespace: "monitoring", prune: true, sourceRef: { kind: "GitRepository", name: "flux-monitoring" } });
     expect(dashboards.patches.map((patch) => [patch.target, parseYaml(patch.patch)])).toEqual([
-      [{ group: "monitoring.coreos.com", kind: "PodMonitor" }, { $patch: "delete", apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "any" } }],
+      [
+        { group: "monitoring.coreos.com", kind: "PodMonitor", name: "flux-system" },
+        { $patch: "delete", apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: "flux-system" } },
+      ],
     ]);
   });
 
