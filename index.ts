@@ -151,13 +151,13 @@ const githubProvider = new github.Provider("github", {
   token: bootstrapSecrets.value("github-token", "token"),
 });
 
-const { owner, repository, branch, path } = config.github;
-const scaffold = config.github.scaffold ? new Scaffold("scaffold", { owner, repository, branch, path, githubProvider }) : undefined;
+// The starter layout (github.scaffold) lands before the ruleset, which would refuse direct commits.
+const scaffold = config.github.scaffold ? new Scaffold("scaffold", { ...config.github, githubProvider }) : undefined;
 if (config.github.protection.enabled) {
   new BranchProtection("branch-protection", {
     ...config.github.protection,
-    repository,
-    branch,
+    repository: config.github.repository,
+    branch: config.github.branch,
     rulesetName: `gitops-bootstrap-${config.stack}`,
     githubProvider,
     after: scaffold?.files,

@@ -110,7 +110,7 @@ const githubSchema = z
       })
       .optional(),
     scaffold: z.boolean().default(false),
-    protection: protectionSchema.default({ enabled: false, requiredReviews: 1, requireSignedCommits: false, requiredChecks: [...previewWorkflowChecks] }),
+    protection: protectionSchema.prefault({}),
   })
   .superRefine((github, ctx) => {
     if (github.auth === "app" && github.app === undefined) {
@@ -200,9 +200,6 @@ const cloudflareSchema = z.strictObject({
   namespaces: z.array(namespace).default([]),
 });
 
-/** Where Flux's own monitoring configuration comes from: fluxcd/flux2-monitoring-example, which has no tags. */
-const monitoringSourceDefault = { url: "https://github.com/fluxcd/flux2-monitoring-example", commit: "7ab65dc8b90f7a6751d88f18bbb4e1bee33bf334" };
-
 const monitoringSchema = z.strictObject({
   enabled: z.boolean().default(false),
   podMonitor: z.boolean().default(true),
@@ -214,7 +211,8 @@ const monitoringSchema = z.strictObject({
       url: z.string().superRefine(check(urlProblem)),
       commit: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-character commit SHA (the upstream repository has no tags)"),
     })
-    .default(monitoringSourceDefault),
+    // Flux's own monitoring configuration, fluxcd/flux2-monitoring-example (no tags, so a commit).
+    .default({ url: "https://github.com/fluxcd/flux2-monitoring-example", commit: "7ab65dc8b90f7a6751d88f18bbb4e1bee33bf334" }),
 });
 
 const timeoutsSchema = z.strictObject({
@@ -243,7 +241,7 @@ const structuredKeys = {
     webhookSchema.optional(),
   ),
   notifications: notificationsSchema.default({ slack: false, discord: false, severity: "error" }),
-  monitoring: monitoringSchema.default({ enabled: false, podMonitor: true, dashboards: true, alert: false, namespace: "monitoring", source: monitoringSourceDefault }),
+  monitoring: monitoringSchema.prefault({}),
   timeouts: timeoutsSchema.default({ helm: "10m", ready: "5m" }),
   safety: safetySchema.default({ protect: false, retainOnDelete: true }),
 } as const;

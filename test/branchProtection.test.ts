@@ -41,14 +41,13 @@ describe("the branch ruleset's rules", () => {
     expect(lenient.requiredStatusChecks).toBeUndefined();
   });
 
-  it("defaults the required checks to the job names of .github/workflows/preview.yml, as both stacks set them", () => {
+  it("defaults the required checks to the job names of .github/workflows/preview.yml, which both stacks use", () => {
     const contexts = previewWorkflowContexts();
     expect(contexts).toEqual(["typecheck, lint, test", "preview staging", "preview prod"]);
     const config = parseConfig(stackSource("staging", { github: { ...fleet, protection: { enabled: true } } }));
-    expect(config.github.protection.requiredChecks).toEqual(contexts);
+    expect(config.github.protection).toEqual({ enabled: true, requiredReviews: 1, requireSignedCommits: false, requiredChecks: contexts });
     for (const stack of ["staging", "prod"]) {
-      const github = readStackConfig(stack)["gitops-bootstrap:github"] as { protection: { requiredChecks: string[] } };
-      expect(github.protection.requiredChecks, stack).toEqual(contexts);
+      expect(parseConfig(stackSource(stack)).github.protection.requiredChecks, stack).toEqual(contexts);
     }
   });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
@@ -5,7 +6,7 @@ import { ConfigError, parseConfig } from "../components/config";
 import { phaseMembers, planResources } from "../scripts/lib/graph";
 import { stackSource } from "./support/configFixtures";
 import { addCrdFile, KubernetesObject, validateCustomResource } from "./support/crds";
-import { newWorld, ProgramRun, RegisteredResource } from "./support/engine";
+import { newWorld, ProgramRun, RegisteredResource, repoRoot } from "./support/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 
@@ -130,6 +131,12 @@ describe("Flux monitoring is optional and config-driven", () => {
     expect(spec(dashboardsOnly.one(types.kustomization)).targetNamespace).toBe("grafana");
     // The program creates the dashboards' namespace with the stack's others.
     expect(dashboardsOnly.one("kubernetes:core/v1:Namespace", "ns-grafana").inputs).toMatchObject({ metadata: { name: "grafana" } });
+  });
+
+  it("defaults to off, exactly as Pulumi.yaml declares", () => {
+    const declared = (parseYaml(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as { config: { monitoring: { default: unknown } } }).config.monitoring.default;
+    expect(declared).toMatchObject({ enabled: false });
+    expect(parseConfig(stackSource("staging", { monitoring: undefined })).monitoring).toEqual(declared);
   });
 
   it("refuses an alert without a notification channel and a source that is not a pinned commit", () => {
