@@ -80,7 +80,7 @@ const clusterSchema = z
   });
 
 /** The status checks of .github/workflows/preview.yml today: each job's `name` (matrix expanded). */
-export const previewWorkflowChecks = ["typecheck, lint, test", "preview staging", "preview prod"] as const;
+const previewWorkflowChecks = ["typecheck, lint, test", "preview staging", "preview prod"] as const;
 
 const protectionSchema = z.strictObject({
   enabled: z.boolean().default(false),
