@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AppSecrets, AppSecretTarget } from "./components/apps";
 import { BootstrapSecrets, fieldFrom, KvSecretSpec } from "./components/bootstrapSecrets";
+import { BranchProtection } from "./components/branchProtection";
 import { Cluster } from "./components/cluster";
 import { loadConfig, requiredValue } from "./components/config";
 import { DeployKey, githubKnownHosts } from "./components/deployKey";
@@ -17,8 +18,10 @@ import { esoServiceAccount, ExternalSecretsOperator, vaultClusterSecretStore, va
 import { FluxInstance, FluxOperator } from "./components/flux";
 import { systemNamespaces } from "./components/kubernetes";
 import { vaultLayout } from "./components/layout";
+import { FluxMonitoring } from "./components/monitoring";
 import { Namespaces } from "./components/namespaces";
 import { checkRepositoryPath } from "./components/repositoryCheck";
+import { Scaffold } from "./components/scaffold";
 import { NotificationChannel, Notifications } from "./components/notifications";
 import { Vault } from "./components/vault";
 import { readerRoleName, VaultAccess } from "./components/vaultAccess";
@@ -50,6 +53,7 @@ const namespaces = new Namespaces("namespaces", {
     ...config.namespaces,
     ...config.apps.map((app) => app.namespace),
     ...config.cloudflare.namespaces,
+    ...(config.monitoring.enabled && config.monitoring.dashboards ? [config.monitoring.namespace] : []),
   ],
   provider: k8sProvider,
   retainOnDelete,
@@ -147,6 +151,19 @@ const githubProvider = new github.Provider("github", {
   token: bootstrapSecrets.value("github-token", "token"),
 });
 
+// The starter layout (github.scaffold) lands before the ruleset, which would refuse direct commits.
+const scaffold = config.github.scaffold ? new Scaffold("scaffold", { ...config.github, githubProvider }) : undefined;
+if (config.github.protection.enabled) {
+  new BranchProtection("branch-protection", {
+    ...config.github.protection,
+    repository: config.github.repository,
+    branch: config.github.branch,
+    rulesetName: `gitops-bootstrap-${config.stack}`,
+    githubProvider,
+    after: scaffold?.files,
+  });
+}
+
 const deployKey =
   config.github.auth === "deployKey"
     ? new DeployKey("deploy-key", {
@@ -242,7 +259,7 @@ const flux = new FluxInstance("flux", {
   syncInterval: config.flux.syncInterval,
   auth: { kind: config.github.auth, pullSecretName },
   // An empty repository or path fails here, with what to commit, instead of a Flux error loop.
-  repositoryCheck: checkRepositoryPath(config.github, githubProvider),
+  repositoryCheck: checkRepositoryPath(config.github, githubProvider, scaffold?.files),
   provider: k8sProvider,
   readyTimeoutSeconds: readyTimeout,
   dependsOn: [fluxOperator.release, gitAuthSecret],
@@ -320,6 +337,18 @@ if (channels.length > 0) {
     provider: k8sProvider,
     readyTimeoutSeconds: readyTimeout,
     fluxInstance: flux.instance,
+  });
+}
+
+if (config.monitoring.enabled) {
+  new FluxMonitoring("flux-monitoring", {
+    ...config.monitoring,
+    // A Provider created alongside is fine: v1beta3 Alerts look their Provider up per event.
+    alertProviders: config.monitoring.alert ? channels.map((channel) => channel.type) : [],
+    components: config.flux.allComponents,
+    provider: k8sProvider,
+    fluxInstance: flux.instance,
+    dashboardsNamespace: config.monitoring.dashboards ? namespaces.get(config.monitoring.namespace) : undefined,
   });
 }
 

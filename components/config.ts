@@ -79,6 +79,16 @@ const clusterSchema = z
     }
   });
 
+/** The status checks of .github/workflows/preview.yml today: each job's `name` (matrix expanded). */
+const previewWorkflowChecks = ["typecheck, lint, test", "preview staging", "preview prod"] as const;
+
+const protectionSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  requiredReviews: z.number().int().min(0).max(10).default(1),
+  requireSignedCommits: z.boolean().default(false),
+  requiredChecks: z.array(z.string().min(1)).default([...previewWorkflowChecks]),
+});
+
 const githubSchema = z
   .strictObject({
     owner: z.string().superRefine(check(githubOwnerProblem)),
@@ -99,6 +109,8 @@ const githubSchema = z
         installationId: z.number().int().min(1),
       })
       .optional(),
+    scaffold: z.boolean().default(false),
+    protection: protectionSchema.prefault({}),
   })
   .superRefine((github, ctx) => {
     if (github.auth === "app" && github.app === undefined) {
@@ -188,6 +200,21 @@ const cloudflareSchema = z.strictObject({
   namespaces: z.array(namespace).default([]),
 });
 
+const monitoringSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+  podMonitor: z.boolean().default(true),
+  dashboards: z.boolean().default(true),
+  alert: z.boolean().default(false),
+  namespace: namespace.default("monitoring"),
+  source: z
+    .strictObject({
+      url: z.string().superRefine(check(urlProblem)),
+      commit: z.string().regex(/^[0-9a-f]{40}$/, "must be a full 40-character commit SHA (the upstream repository has no tags)"),
+    })
+    // Flux's own monitoring configuration, fluxcd/flux2-monitoring-example (no tags, so a commit).
+    .default({ url: "https://github.com/fluxcd/flux2-monitoring-example", commit: "7ab65dc8b90f7a6751d88f18bbb4e1bee33bf334" }),
+});
+
 const timeoutsSchema = z.strictObject({
   helm: duration.default("10m"),
   ready: duration.default("5m"),
@@ -214,6 +241,7 @@ const structuredKeys = {
     webhookSchema.optional(),
   ),
   notifications: notificationsSchema.default({ slack: false, discord: false, severity: "error" }),
+  monitoring: monitoringSchema.prefault({}),
   timeouts: timeoutsSchema.default({ helm: "10m", ready: "5m" }),
   safety: safetySchema.default({ protect: false, retainOnDelete: true }),
 } as const;
@@ -230,6 +258,9 @@ const settingsSchema = z
     });
     if (settings.notifications.slack && settings.notifications.channel === undefined) {
       ctx.addIssue({ code: "custom", path: ["notifications", "channel"], message: "is required when slack is true" });
+    }
+    if (settings.monitoring.enabled && settings.monitoring.alert && !settings.notifications.slack && !settings.notifications.discord) {
+      ctx.addIssue({ code: "custom", path: ["monitoring", "alert"], message: "needs a notification channel: set notifications.slack or notifications.discord" });
     }
     if (settings.github.deployKey.readWrite && !settings.flux.components.includes("image-automation-controller")) {
       ctx.addIssue({
@@ -300,6 +331,7 @@ export interface BootstrapConfig {
   readonly cloudflare: Settings["cloudflare"];
   readonly webhook?: Settings["webhook"];
   readonly notifications: Settings["notifications"];
+  readonly monitoring: Settings["monitoring"];
   readonly timeouts: { readonly helmSeconds: number; readonly readySeconds: number; readonly ready: string };
   readonly safety: Settings["safety"];
   /** Secrets written to Vault by the bootstrap. */
@@ -511,6 +543,7 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     cloudflare: settings.cloudflare,
     webhook: settings.webhook,
     notifications: settings.notifications,
+    monitoring: settings.monitoring,
     timeouts: {
       helmSeconds: Math.ceil(durationSeconds(settings.timeouts.helm)),
       readySeconds: Math.ceil(durationSeconds(settings.timeouts.ready)),

@@ -49,8 +49,13 @@ export function repositoryPathProblem(location: RepositoryLocation, files: reado
  * Resolves to the path once GitHub shows manifests there; fails the run with a message that says
  * what to commit otherwise. The FluxInstance is gated on it, so Flux is never pointed at nothing.
  */
-export function checkRepositoryPath(location: RepositoryLocation, githubProvider: github.Provider): pulumi.Output<string> {
-  return pulumi.output(location).apply(async (where) => {
+export function checkRepositoryPath(
+  location: RepositoryLocation,
+  githubProvider: github.Provider,
+  /** Files committed on this run before the check (the scaffold's); resolves once they exist. */
+  added: pulumi.Input<readonly string[]> = [],
+): pulumi.Output<string> {
+  return pulumi.all([location, added]).apply(async ([where, addedFiles]) => {
     let files: string[] | undefined;
     try {
       const tree = await github.getTree({ repository: where.repository, treeSha: where.branch, recursive: true }, { provider: githubProvider });
@@ -58,6 +63,7 @@ export function checkRepositoryPath(location: RepositoryLocation, githubProvider
     } catch {
       files = undefined;
     }
+    if (addedFiles.length > 0) files = [...(files ?? []), ...addedFiles];
     const problem = repositoryPathProblem(where, files);
     if (problem !== undefined) {
       // A preview may not have the token yet (read back from a Vault that does not exist): warn,

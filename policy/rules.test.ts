@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from "vitest";
 import {
   DEFAULT_CLUSTER_SECRET_STORE_NAME,
   POLICY_PACK_NAME,
+  branchProtectionRequired,
   SERVED_API_VERSIONS,
   chartBaseName,
   deployKeyReadOnly,
@@ -62,6 +63,7 @@ const T = {
   provider: "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider",
   alert: "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert",
   namespace: "kubernetes:core/v1:Namespace",
+  ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
 } as const;
 
 const bootstrapStoreRef = { kind: "ClusterSecretStore", name: "vault-backend" };
@@ -129,7 +131,16 @@ function programStack(stage: "prod" | "staging"): ResourceInit[] {
     { type: T.receiver, name: "github", props: { spec: { type: "github", resources: [] } } },
     { type: T.provider, name: "slack", props: { spec: { type: "slack" } } },
     { type: T.alert, name: "errors", props: { spec: { eventSeverity: "error" } } },
+    ruleset(protect ? 2 : 1),
   ];
+}
+
+function ruleset(requiredApprovingReviewCount: number, overrides: Props = {}): ResourceInit {
+  return {
+    type: T.ruleset,
+    name: "branch-protection",
+    props: { repository: "fleet", target: "branch", enforcement: "active", rules: { pullRequest: { requiredApprovingReviewCount } }, ...overrides },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -320,6 +331,32 @@ describe("served-api-versions", () => {
   });
 });
 
+describe("branch-protection-required", () => {
+  const violation = {
+    message:
+      "This stack protects its FluxInstance (safety.protect: true) but manages no active branch ruleset requiring at " +
+      "least one approving review: set github.protection.enabled: true and github.protection.requiredReviews >= 1.",
+    urn: urnOf(T.fluxInstance, "flux"),
+  };
+
+  it("passes a protected stack with an active branch ruleset requiring a review, and any unprotected stack", async () => {
+    expect(await validateStack(branchProtectionRequired, stackArgs([fluxInstance([], { protect: true }), ruleset(1)]))).toEqual([]);
+    expect(await validateStack(branchProtectionRequired, stackArgs([fluxInstance([], { protect: false })]))).toEqual([]);
+  });
+
+  it("rejects a protected stack without a ruleset, with zero reviews, or with an inactive or tag ruleset", async () => {
+    for (const stack of [
+      [],
+      [ruleset(0)],
+      [ruleset(2, { enforcement: "disabled" })],
+      [ruleset(2, { target: "tag" })],
+      [ruleset(2, { rules: { deletion: true } })],
+    ]) {
+      expect(await validateStack(branchProtectionRequired, stackArgs([fluxInstance([], { protect: true }), ...stack]))).toEqual([violation]);
+    }
+  });
+});
+
 describe("protect-stateful-resources", () => {
   const prod = { requireProtection: true };
   const staging = { requireProtection: false };
@@ -362,7 +399,7 @@ describe("protect-stateful-resources", () => {
 
 
 describe("gitops-bootstrap-guardrails pack", () => {
-  it("index.ts builds the pack: name, mandatory, all five policies", async () => {
+  it("index.ts builds the pack: name, mandatory, all six policies", async () => {
     await import("./index");
     expect(packCalls).toHaveLength(1);
     const [{ name, args }] = packCalls;
@@ -375,6 +412,7 @@ describe("gitops-bootstrap-guardrails pack", () => {
       "external-secrets-use-bootstrap-store",
       "served-api-versions",
       "protect-stateful-resources",
+      "branch-protection-required",
     ]);
     expect(args.policies.every((p) => p.enforcementLevel === "mandatory")).toBe(true);
   });

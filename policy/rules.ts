@@ -31,6 +31,7 @@ export const TYPES = {
   vaultKvSecretV2: "vault:kv/secretV2:SecretV2",
   vaultMount: "vault:index/mount:Mount",
   githubDeployKey: "github:index/repositoryDeployKey:RepositoryDeployKey",
+  githubRuleset: "github:index/repositoryRuleset:RepositoryRuleset",
   helmRelease: "kubernetes:helm.sh/v3:Release",
 } as const;
 
@@ -399,10 +400,41 @@ export const protectStatefulResources: ResourceValidationPolicy = {
   },
 };
 
+// ---------------------------------------------------------------------------------------------
+// 6. branch-protection-required (stack policy: a protected FluxInstance marks a stack with safety.protect)
+
+/** Approving reviews a ruleset requires; 0 when it has no pull-request rule or is not an active branch ruleset. */
+export function rulesetRequiredReviews(resource: Pick<PolicyResource, "type" | "props">): number {
+  if (resource.type !== TYPES.githubRuleset) return 0;
+  if (resource.props["enforcement"] !== "active" || resource.props["target"] !== "branch") return 0;
+  const count = field(field(resource.props["rules"], "pullRequest"), "requiredApprovingReviewCount");
+  return typeof count === "number" ? count : 0;
+}
+
+export const branchProtectionRequired: StackValidationPolicy = {
+  name: "branch-protection-required",
+  description:
+    "A stack with safety.protect: true (seen as a protected FluxInstance) must manage an active branch ruleset on the " +
+    "fleet repository that requires at least one approving review (github.protection).",
+  enforcementLevel: "mandatory",
+  severity: "high",
+  validateStack: (args, reportViolation) => {
+    const instance = args.resources.find((r) => isFluxInstance(r.type) && r.opts.protect === true);
+    if (instance === undefined) return;
+    if (args.resources.some((r) => rulesetRequiredReviews(r) >= 1)) return;
+    reportViolation(
+      "This stack protects its FluxInstance (safety.protect: true) but manages no active branch ruleset requiring at " +
+        "least one approving review: set github.protection.enabled: true and github.protection.requiredReviews >= 1.",
+      instance.urn,
+    );
+  },
+};
+
 export const policies: Policies = [
   noPlaintextSecretData,
   deployKeyReadOnly,
   externalSecretsUseBootstrapStore,
   servedApiVersions,
   protectStatefulResources,
+  branchProtectionRequired,
 ];

@@ -101,7 +101,7 @@ describe("notifications (prod)", () => {
     const run = await runProgram({ stack: "prod", env: firstRunEnv(), world: newWorld() });
     const provider = run.one("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
     expect(provider.inputs).toMatchObject(providerManifest({ type: "slack", channel: "platform-alerts" }, "slack-webhook"));
-    const alert = run.one("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert");
+    const alert = run.one("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert", "notifications-slack-alert");
     expect(alert.inputs).toMatchObject(alertManifest("slack", "error"));
     const address = run.ofType("kubernetes:external-secrets.io/v1:ExternalSecret").find((r) => metadata(r).name === "slack-webhook") as RegisteredResource;
     expect(spec(address).dataFrom).toEqual([{ extract: { key: "clusters/prod/flux/notifications/slack" } }]);

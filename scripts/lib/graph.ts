@@ -43,9 +43,9 @@ export type Phase = BuildPhase | 5;
 
 export const phaseTitles: Readonly<Record<Phase, { readonly name: string; readonly detail: string }>> = {
   1: { name: "infrastructure", detail: "cluster, namespaces, Flux operator, Vault, External Secrets Operator" },
-  2: { name: "secret population", detail: "bootstrap and generated secrets into Vault KV, deploy key, GitHub provider" },
+  2: { name: "secret population", detail: "bootstrap and generated secrets into Vault KV, deploy key, GitHub provider, starter layout, branch ruleset" },
   3: { name: "Flux auth switch", detail: "ClusterSecretStore, git credentials through ESO, FluxInstance" },
-  4: { name: "applications", detail: "app secrets, push webhook, notifications" },
+  4: { name: "applications", detail: "app secrets, push webhook, notifications, Flux monitoring" },
   5: { name: "verification", detail: "resources Pulumi holds until their condition is met" },
 };
 
@@ -60,10 +60,13 @@ export const componentPhases: Readonly<Record<string, BuildPhase>> = {
   "gitops:vault:Access": 1,
   "gitops:secrets:BootstrapSecrets": 2,
   "gitops:github:DeployKey": 2,
+  "gitops:github:Scaffold": 2,
+  "gitops:github:BranchProtection": 2,
   "gitops:flux:Instance": 3,
   "gitops:apps:AppSecrets": 4,
   "gitops:flux:WebhookReceiver": 4,
   "gitops:flux:Notifications": 4,
+  "gitops:flux:Monitoring": 4,
 };
 
 /** Phase of custom resources registered at top level (no component parent), by type and name. */
