@@ -190,6 +190,37 @@ export function urlProblem(value: string): string | undefined {
 }
 
 /**
+ * The Vault address ESO uses from inside the cluster: ESO sends service account tokens there and
+ * receives every secret back, so plain http only to an in-cluster service name or loopback (traffic
+ * that stays in the cluster network), https otherwise.
+ */
+export function inClusterUrlProblem(value: string): string | undefined {
+  const problem = urlProblem(value);
+  if (problem !== undefined) return problem;
+  const url = new URL(value);
+  if (url.protocol === "http:" && !isClusterInternalHost(url.hostname) && !isLoopbackHost(url.hostname)) {
+    return `must use https for a host outside the cluster: secrets would cross the network in cleartext (plain http only to a service name such as "http://vault.vault.svc:8200"; got host "${url.hostname}")`;
+  }
+  return undefined;
+}
+
+/** Paths Vault reserves for itself: no secrets engine can be mounted there (sys/, auth/, identity/, cubbyhole/). */
+const reservedVaultMounts = ["sys", "auth", "identity", "cubbyhole"];
+
+/** A KV secrets-engine mount path: one lowercase segment Vault does not reserve. */
+export function kvMountProblem(value: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(value)) return `must be a Vault mount path such as "gitops" (got "${value}")`;
+  if (reservedVaultMounts.includes(value)) return `must not be a path Vault reserves (${reservedVaultMounts.join(", ")}) (got "${value}")`;
+  return undefined;
+}
+
+/** A Kubernetes auth mount path: a label, and not "token" (Vault's own token auth lives at auth/token). */
+export function authMountProblem(value: string): string | undefined {
+  if (value === "token") return 'must not be "token": Vault\'s token auth method is mounted there';
+  return dns1123LabelProblem(value);
+}
+
+/**
  * The Kubernetes API URL as Vault reaches it: Vault sends the token reviewer's JWT and every login's
  * service account token there, so https (plain http only to loopback).
  */

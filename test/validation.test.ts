@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  authMountProblem,
   appEnvVarCollisions,
   appNameCollisions,
   appSecretEnvVar,
@@ -14,8 +15,10 @@ import {
   githubRepositoryProblem,
   hostnameProblem,
   isClusterInternalHost,
+  inClusterUrlProblem,
   isLoopbackHost,
   kubernetesApiUrlProblem,
+  kvMountProblem,
   kvPathPrefixProblem,
   reachableUrlProblem,
   registryProblem,
@@ -162,6 +165,21 @@ describe("hostile URLs", () => {
     expect(kubernetesApiUrlProblem("https://kubernetes.default.svc")).toBeUndefined();
     expect(kubernetesApiUrlProblem("http://127.0.0.1:6443")).toBeUndefined();
     expect(kubernetesApiUrlProblem("http://k8s.example.com:6443")).toMatch(/must use https: Vault sends service account tokens/);
+  });
+
+  it("lets ESO use plain http only inside the cluster", () => {
+    expect(inClusterUrlProblem("http://vault.vault.svc:8200")).toBeUndefined();
+    expect(inClusterUrlProblem("https://vault.example.com")).toBeUndefined();
+    expect(inClusterUrlProblem("http://vault.example.com:8200")).toMatch(/must use https for a host outside the cluster/);
+  });
+
+  it("keeps mounts off the paths Vault reserves", () => {
+    expect(kvMountProblem("gitops")).toBeUndefined();
+    for (const mount of ["sys", "auth", "identity", "cubbyhole"]) expect(kvMountProblem(mount), mount).toMatch(/Vault reserves/);
+    expect(kvMountProblem("Git/Ops")).toMatch(/Vault mount path/);
+    expect(authMountProblem("kubernetes")).toBeUndefined();
+    expect(authMountProblem("token")).toMatch(/token auth method/);
+    expect(authMountProblem("Kube")).toMatch(/DNS-1123/);
   });
 
   it("checks KV prefixes and registries", () => {
