@@ -12,6 +12,7 @@ import { firstRunEnv } from "./support/scenarios";
 const variants: [string, Parameters<typeof runProgram>[0], string][] = [
   ["staging", { stack: "staging" }, "gitops/clusters/staging"],
   ["prod", { stack: "prod" }, "gitops/clusters/prod"],
+  ["staging, preview", { stack: "staging", preview: true }, "gitops/clusters/staging"],
   [
     "GitHub App, Slack and Discord, external Vault",
     {
@@ -49,6 +50,27 @@ describe.each(variants)("Vault reads through External Secrets (%s)", (_, options
     const gitCredentials = options?.config?.github ? `${prefix}/flux/github-app` : `${prefix}/flux/git-auth-v1`;
     expect(readersOf(byNamespace, gitCredentials)).toEqual(["flux-system"]);
     expect(readersOf(byNamespace, `${prefix}/github`)).toEqual([]);
+  });
+});
+
+describe("moving a stack from the shared ClusterSecretStore", () => {
+  it("keeps every ExternalSecret's URN, so each is updated in place to its namespace's store and its Secret stays", async () => {
+    const run = await runProgram({ stack: "staging", env: firstRunEnv(), world: newWorld() });
+    // The URNs the single-store version registered (README plan block before the change).
+    expect(run.ofType(TYPE.externalSecret).map((r) => r.urn.split("::").slice(2).join("::")).sort()).toEqual(
+      [
+        "kubernetes:external-secrets.io/v1:ExternalSecret::flux-git-auth-v1",
+        "gitops:apps:AppSecrets$kubernetes:external-secrets.io/v1:ExternalSecret::app-secrets-podinfo-podinfo-secrets",
+        "gitops:apps:AppSecrets$kubernetes:external-secrets.io/v1:ExternalSecret::app-secrets-monitoring-grafana-secrets",
+        "gitops:apps:AppSecrets$kubernetes:external-secrets.io/v1:ExternalSecret::app-secrets-cert-manager-cloudflare-api-token",
+        "gitops:flux:WebhookReceiver$kubernetes:external-secrets.io/v1:ExternalSecret::flux-webhook-token-v1",
+      ].sort(),
+    );
+    // The old role "external-secrets" and its policy are not reused under another meaning.
+    const roleNames = run.ofType(TYPE.role).map((r) => String(r.inputs.roleName));
+    const policyNames = run.ofType(TYPE.policy).map((r) => String(r.inputs.name));
+    expect(roleNames).not.toContain("external-secrets");
+    expect(policyNames).not.toContain("gitops-external-secrets-read");
   });
 });
 
