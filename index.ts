@@ -14,7 +14,7 @@ import { BranchProtection } from "./components/branchProtection";
 import { Cluster } from "./components/cluster";
 import { loadConfig, requiredValue } from "./components/config";
 import { DeployKey, githubKnownHosts } from "./components/deployKey";
-import { esoServiceAccount, ExternalSecretsOperator, vaultClusterSecretStore, vaultExternalSecret } from "./components/externalSecrets";
+import { ExternalSecretsOperator, NamespaceSecretStores, vaultExternalSecret, vaultReaderServiceAccount } from "./components/externalSecrets";
 import { FluxInstance, FluxOperator } from "./components/flux";
 import { systemNamespaces } from "./components/kubernetes";
 import { vaultLayout } from "./components/layout";
@@ -24,7 +24,7 @@ import { checkRepositoryPath } from "./components/repositoryCheck";
 import { Scaffold } from "./components/scaffold";
 import { NotificationChannel, Notifications } from "./components/notifications";
 import { Vault } from "./components/vault";
-import { readerRoleName, VaultAccess } from "./components/vaultAccess";
+import { VaultAccess } from "./components/vaultAccess";
 import { WebhookReceiver } from "./components/webhook";
 
 // Every config problem is reported here, at once, before a single resource is registered.
@@ -99,8 +99,7 @@ const vaultAccess = new VaultAccess("vault-access", {
   kvMount: config.vault.kvMount,
   authMount: config.vault.kubernetesAuthMount,
   kubernetesHost: config.vault.kubernetesHost,
-  readPaths: layout.readByCluster,
-  reader: esoServiceAccount,
+  readers: Object.entries(layout.readByNamespace).map(([namespace, paths]) => ({ namespace, serviceAccount: vaultReaderServiceAccount, paths })),
   dependsOn: [...vaultServer.ready, namespaces.get(systemNamespaces.vault)],
   protect,
 });
@@ -207,21 +206,22 @@ const generatedSecrets = new BootstrapSecrets("generated-secrets", {
 // ------------------------------------------------------------------------------------------------
 // Phase 3: Flux auth switch — ESO materialises Flux's git credentials from Vault; Flux syncs with them.
 // ------------------------------------------------------------------------------------------------
-const clusterSecretStore = vaultClusterSecretStore(
-  "cluster-secret-store",
-  {
-    storeName: config.externalSecrets.storeName,
-    server: config.vault.inClusterAddress,
-    kvMount: vaultAccess.kvMount.path,
-    authMount: vaultAccess.authBackend.path,
-    role: vaultAccess.role.roleName,
-    namespaces: namespaces.names,
-    provider: k8sProvider,
-    readyTimeoutSeconds: readyTimeout,
-    dependsOn: [externalSecrets.release, ...vaultAccess.ready],
-  },
-  {},
-);
+// One store per namespace that reads from Vault, each logging in as that namespace alone.
+const secretStores = new NamespaceSecretStores("secret-stores", {
+  storeName: config.externalSecrets.storeName,
+  server: config.vault.inClusterAddress,
+  kvMount: vaultAccess.kvMount.path,
+  authMount: vaultAccess.authBackend.path,
+  targets: Object.keys(layout.readByNamespace).map((namespace) => ({
+    namespace,
+    role: vaultAccess.reader(namespace).role.roleName,
+    namespaceResource: namespaces.get(namespace),
+    roleReady: vaultAccess.reader(namespace).ready,
+  })),
+  provider: k8sProvider,
+  readyTimeoutSeconds: readyTimeout,
+  dependsOn: [externalSecrets.release],
+});
 
 const pullSecretName = deployKey ? `flux-git-auth-v${config.github.deployKey.rotation}` : "flux-github-app";
 const gitAuthSecret = vaultExternalSecret(
@@ -235,7 +235,7 @@ const gitAuthSecret = vaultExternalSecret(
     provider: k8sProvider,
     readyTimeoutSeconds: readyTimeout,
     dependsOn: [
-      clusterSecretStore,
+      secretStores.store(systemNamespaces.flux),
       namespaces.get(systemNamespaces.flux),
       deployKey ? generatedSecrets.secret(pullSecretName) : bootstrapSecrets.secret("github-app"),
       // GitHub must accept the key before Flux first tries it.
@@ -293,7 +293,7 @@ const appTargets: AppSecretTarget[] = [
 const appSecrets = new AppSecrets("app-secrets", {
   apps: appTargets,
   storeName: config.externalSecrets.storeName,
-  store: clusterSecretStore,
+  storeFor: (namespace) => secretStores.store(namespace),
   provider: k8sProvider,
   readyTimeoutSeconds: readyTimeout,
 });
@@ -309,7 +309,7 @@ const webhook =
         vaultPath: layout.webhookToken,
         tokenKvSecret: generatedSecrets.secret(`webhook-token-v${config.webhook.rotation}`),
         storeName: config.externalSecrets.storeName,
-        store: clusterSecretStore,
+        store: secretStores.store(systemNamespaces.flux),
         refreshInterval: config.externalSecrets.refreshInterval,
         repository: config.github.repository,
         githubProvider,
@@ -332,7 +332,7 @@ if (channels.length > 0) {
     channels,
     severity: config.notifications.severity,
     storeName: config.externalSecrets.storeName,
-    store: clusterSecretStore,
+    store: secretStores.store(systemNamespaces.flux),
     refreshInterval: config.externalSecrets.refreshInterval,
     provider: k8sProvider,
     readyTimeoutSeconds: readyTimeout,
@@ -371,12 +371,12 @@ export const fluxSync = {
 };
 export const vaultAddress = vaultServer.address;
 export const vaultInClusterAddress = vaultServer.inClusterAddress;
-export const vaultReaderRole = readerRoleName;
+export const vaultReaderRoles = Object.fromEntries(Object.keys(layout.readByNamespace).map((namespace) => [namespace, vaultAccess.reader(namespace).role.roleName]));
 export const deployKeyFingerprint = deployKey?.fingerprint;
 export const webhookUrl = webhook?.url;
 export const appsWired = config.apps.map((app) => `${app.namespace}/${app.name}-secrets`);
 export const ready = pulumi.all([
-  describe(clusterSecretStore),
+  ...secretStores.all.map(describe),
   describe(gitAuthSecret),
   describe(flux.instance),
   ...appSecrets.externalSecrets.map(describe),

@@ -17,8 +17,10 @@ export interface AppSecretTarget {
 
 export interface AppSecretsArgs {
   apps: readonly AppSecretTarget[];
+  /** The SecretStore name (the same in every namespace). */
   storeName: string;
-  store: pulumi.Resource;
+  /** The store of a namespace: each ExternalSecret waits for its own namespace's store to be Ready. */
+  storeFor: (namespace: string) => pulumi.Resource;
   provider: k8s.Provider;
   readyTimeoutSeconds: number;
 }
@@ -42,7 +44,7 @@ export class AppSecrets extends pulumi.ComponentResource {
           template: { labels: { "app.kubernetes.io/name": app.name } },
           provider: args.provider,
           readyTimeoutSeconds: args.readyTimeoutSeconds,
-          dependsOn: [args.store, ...app.dependsOn],
+          dependsOn: [args.storeFor(app.namespace), ...app.dependsOn],
         },
         { parent: this },
       ),

@@ -5,12 +5,12 @@ import { BootstrapSecret } from "./config";
 /** One field of a KV secret: a value known on this run, or one to read back from Vault. */
 export type FieldSource =
   | { readonly value: pulumi.Input<string> }
-  | { readonly readBack: { readonly configKey: string; readonly envVar: string } };
+  | { readonly readBack: { readonly configKey: string; readonly envVar: string; readonly requiredBy?: string } };
 
 /** A bootstrap secret as config resolved it: its value, or a promise to read it back. */
 export function fieldFrom(secret: BootstrapSecret): FieldSource {
   return secret.source.kind === "vault"
-    ? { readBack: { configKey: secret.configKey, envVar: secret.envVar } }
+    ? { readBack: { configKey: secret.configKey, envVar: secret.envVar, requiredBy: secret.requiredBy } }
     : { value: secret.source.value };
 }
 
@@ -34,7 +34,8 @@ export interface BootstrapSecretsArgs {
 export class MissingSecretsError extends Error {
   constructor(readonly missing: readonly string[]) {
     super(
-      `Bootstrap secrets are missing and Vault holds no earlier value for them (a first run needs them set):\n` +
+      `Bootstrap secrets are missing and Vault holds no earlier value for them. Vault can supply a secret only ` +
+        `on runs after one that wrote it, so the first run (or the first after turning a setting on) must set it:\n` +
         missing.map((line) => `  - ${line}`).join("\n"),
     );
     this.name = "MissingSecretsError";
@@ -139,7 +140,8 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
           const value = existing.data[field];
           if (value === undefined || value === "") {
             missing.push(
-              `${names.configKey} (or ${names.envVar}): not set, and ${mount}/${spec.path} has no "${field}"` +
+              `${names.configKey} (or ${names.envVar})${names.requiredBy ? `, needed because ${names.requiredBy}` : ""}: ` +
+                `not set, and ${mount}/${spec.path} has no "${field}"` +
                 `${existing.reason ? ` (Vault: ${existing.reason})` : ""}; run pulumi config set --secret ${names.configKey} … or export ${names.envVar}`,
             );
           } else {

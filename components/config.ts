@@ -2,19 +2,29 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import {
+  appEnvVarCollisions,
+  appNameCollisions,
   appSecretEnvVar,
+  authMountProblem,
   cidrProblem,
   dns1123LabelProblem,
+  dns1123SubdomainProblem,
+  duplicateEntries,
   durationProblem,
   durationSeconds,
   gitBranchProblem,
   githubOwnerProblem,
   githubRepositoryProblem,
   hostnameProblem,
-  managedNamespaceProblem,
+  inClusterUrlProblem,
+  kubernetesApiUrlProblem,
+  kvMountProblem,
+  kvPathPrefixProblem,
   reachableUrlProblem,
+  registryProblem,
   repositoryPathProblem,
   secretKeyProblem,
+  tenantNamespaceProblem,
   urlProblem,
 } from "./validation";
 
@@ -34,7 +44,8 @@ function check(problem: (value: string) => string | undefined) {
 }
 
 const label = z.string().superRefine(check(dns1123LabelProblem));
-const namespace = z.string().superRefine(check(managedNamespaceProblem));
+const secretName = z.string().superRefine(check(dns1123SubdomainProblem));
+const namespace = z.string().superRefine(check(tenantNamespaceProblem));
 const duration = z.string().superRefine(check(durationProblem));
 const generation = z.number().int().min(1);
 
@@ -76,6 +87,12 @@ const clusterSchema = z
   .superRefine((cluster, ctx) => {
     if (cluster.mode === "k3s" && cluster.k3s === undefined) {
       ctx.addIssue({ code: "custom", path: ["k3s"], message: 'is required when mode is "k3s"' });
+    }
+    if (cluster.mode === "existing" && cluster.k3s !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["k3s"], message: 'must not be set when mode is "existing" (nothing would install k3s): remove it, or set mode to "k3s"' });
+    }
+    if (cluster.mode === "k3s" && cluster.context !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["context"], message: 'applies only when mode is "existing" (k3s mode uses the kubeconfig it installs): remove it' });
     }
   });
 
@@ -132,7 +149,7 @@ const fluxSchema = z.strictObject({
   distributionVersion: z
     .string()
     .regex(/^\d+\.(\d+|x)\.(\d+|x)$/, 'must be a Flux version or range such as "2.8.x" or "2.8.1"'),
-  registry: z.string().min(1).default("ghcr.io/fluxcd"),
+  registry: z.string().superRefine(check(registryProblem)).default("ghcr.io/fluxcd"),
   components: z.array(z.enum(extraFluxComponents)).default([]),
   clusterSize: z.enum(["small", "medium", "large"]).default("medium"),
   multitenant: z.boolean().default(false),
@@ -144,16 +161,14 @@ const vaultSchema = z
   .strictObject({
     mode: z.enum(["in-cluster", "external"]),
     address: z.string().superRefine(check(reachableUrlProblem)),
-    inClusterAddress: z.string().superRefine(check(urlProblem)).optional(),
+    inClusterAddress: z.string().superRefine(check(inClusterUrlProblem)).optional(),
     chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.31.0"').default("0.31.0"),
-    kvMount: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, "must be a Vault mount path such as \"gitops\"").default("gitops"),
-    pathPrefix: z
-      .string()
-      .regex(/^[a-z0-9][a-z0-9_/-]*[a-z0-9]$/, 'must be a KV path prefix such as "clusters/staging" (no leading or trailing "/")'),
-    kubernetesAuthMount: label.default("kubernetes"),
-    kubernetesHost: z.string().superRefine(check(urlProblem)).optional(),
+    kvMount: z.string().superRefine(check(kvMountProblem)).default("gitops"),
+    pathPrefix: z.string().superRefine(check(kvPathPrefixProblem)),
+    kubernetesAuthMount: z.string().superRefine(check(authMountProblem)).default("kubernetes"),
+    kubernetesHost: z.string().superRefine(check(kubernetesApiUrlProblem)).optional(),
     ingressClassName: label.optional(),
-    tlsSecretName: label.optional(),
+    tlsSecretName: secretName.optional(),
   })
   .superRefine((vault, ctx) => {
     if (vault.mode === "external" && vault.kubernetesHost === undefined) {
@@ -184,7 +199,7 @@ const appSchema = z.strictObject({
 const webhookSchema = z.strictObject({
   host: z.string().superRefine(check(hostnameProblem)),
   ingressClassName: label.optional(),
-  tlsSecretName: label.optional(),
+  tlsSecretName: secretName.optional(),
   rotation: generation.default(1),
 });
 
@@ -256,6 +271,18 @@ const settingsSchema = z
       }
       appNames.add(app.name);
     });
+    for (const { app, key, message } of appEnvVarCollisions(settings.apps)) {
+      ctx.addIssue({ code: "custom", path: ["apps", app, "keys", key], message });
+    }
+    for (const { app, message } of appNameCollisions(settings.apps)) {
+      ctx.addIssue({ code: "custom", path: ["apps", app, "name"], message });
+    }
+    for (const { index, message } of duplicateEntries(settings.namespaces)) {
+      ctx.addIssue({ code: "custom", path: ["namespaces", index], message });
+    }
+    for (const { index, message } of duplicateEntries(settings.cloudflare.namespaces)) {
+      ctx.addIssue({ code: "custom", path: ["cloudflare", "namespaces", index], message });
+    }
     if (settings.notifications.slack && settings.notifications.channel === undefined) {
       ctx.addIssue({ code: "custom", path: ["notifications", "channel"], message: "is required when slack is true" });
     }
@@ -293,6 +320,8 @@ export interface BootstrapSecret {
   /** Environment variable that may carry it, e.g. `GITHUB_TOKEN`. */
   readonly envVar: string;
   readonly source: SecretSource;
+  /** The setting that makes it needed, e.g. `gitops-bootstrap:notifications.discord is true`, for error messages. */
+  readonly requiredBy?: string;
 }
 
 export interface AppConfig {
@@ -450,16 +479,17 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     }
   }
 
-  const secret = (key: string, envVar: string): BootstrapSecret => {
+  const secret = (key: string, envVar: string, requiredBy?: string): BootstrapSecret => {
+    const named = { configKey: fullKey(key), envVar, ...(requiredBy === undefined ? {} : { requiredBy }) };
     const fromConfig = source.values[key];
     if (!isUnset(fromConfig)) {
-      return { configKey: fullKey(key), envVar, source: { kind: "config", configKey: fullKey(key), value: pulumi.secret(fromConfig) } };
+      return { ...named, source: { kind: "config", configKey: fullKey(key), value: pulumi.secret(fromConfig) } };
     }
     const fromEnv = source.env[envVar];
     if (fromEnv !== undefined && fromEnv !== "") {
-      return { configKey: fullKey(key), envVar, source: { kind: "env", envVar, value: pulumi.secret(fromEnv) } };
+      return { ...named, source: { kind: "env", envVar, value: pulumi.secret(fromEnv) } };
     }
-    return { configKey: fullKey(key), envVar, source: { kind: "vault" } };
+    return { ...named, source: { kind: "vault" } };
   };
 
   let appSecretValues: Record<string, Record<string, unknown>> = {};
@@ -503,12 +533,13 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
         const fromConfig = appSecretValues[app.name]?.[key];
         const envVar = appSecretEnvVar(app.name, key);
         const configKey = `${fullKey("appSecrets")}.${app.name}.${key}`;
+        const requiredBy = `app "${app.name}" lists key "${key}" in ${fullKey("apps")}`;
         const entry: BootstrapSecret =
           typeof fromConfig === "string" && fromConfig !== ""
-            ? { configKey, envVar, source: { kind: "config", configKey, value: pulumi.secret(fromConfig) } }
+            ? { configKey, envVar, requiredBy, source: { kind: "config", configKey, value: pulumi.secret(fromConfig) } }
             : source.env[envVar]
-              ? { configKey, envVar, source: { kind: "env", envVar, value: pulumi.secret(source.env[envVar] as string) } }
-              : { configKey, envVar, source: { kind: "vault" } };
+              ? { configKey, envVar, requiredBy, source: { kind: "env", envVar, value: pulumi.secret(source.env[envVar] as string) } }
+              : { configKey, envVar, requiredBy, source: { kind: "vault" } };
         return [key, entry];
       }),
     ),
@@ -552,10 +583,17 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     safety: settings.safety,
     secrets: {
       githubToken: secret("githubToken", "GITHUB_TOKEN"),
-      cloudflareApiToken: settings.cloudflare.enabled ? secret("cloudflareApiToken", "CLOUDFLARE_API_TOKEN") : undefined,
-      githubAppPrivateKey: settings.github.auth === "app" ? secret("githubAppPrivateKey", "GITHUB_APP_PRIVATE_KEY") : undefined,
-      slackWebhookUrl: settings.notifications.slack ? secret("slackWebhookUrl", "SLACK_WEBHOOK_URL") : undefined,
-      discordWebhookUrl: settings.notifications.discord ? secret("discordWebhookUrl", "DISCORD_WEBHOOK_URL") : undefined,
+      cloudflareApiToken: settings.cloudflare.enabled
+        ? secret("cloudflareApiToken", "CLOUDFLARE_API_TOKEN", `${fullKey("cloudflare")}.enabled is true`)
+        : undefined,
+      githubAppPrivateKey:
+        settings.github.auth === "app" ? secret("githubAppPrivateKey", "GITHUB_APP_PRIVATE_KEY", `${fullKey("github")}.auth is "app"`) : undefined,
+      slackWebhookUrl: settings.notifications.slack
+        ? secret("slackWebhookUrl", "SLACK_WEBHOOK_URL", `${fullKey("notifications")}.slack is true`)
+        : undefined,
+      discordWebhookUrl: settings.notifications.discord
+        ? secret("discordWebhookUrl", "DISCORD_WEBHOOK_URL", `${fullKey("notifications")}.discord is true`)
+        : undefined,
     },
   };
   return deepFreeze(config);

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartArgs, chartRelease, CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { ChartArgs, chartRelease, CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
 
-/** ESO's controller service account; the Vault role is bound to exactly this account. */
+/** ESO's controller service account (it reads nothing from Vault as itself). */
 export const esoServiceAccount = { name: "external-secrets", namespace: systemNamespaces.externalSecrets } as const;
 
 /** Chart version, provider, timeout and safety options (see ChartArgs). */
@@ -30,8 +30,66 @@ export class ExternalSecretsOperator extends pulumi.ComponentResource {
   }
 }
 
-export interface VaultStoreArgs {
-  /** ClusterSecretStore name. */
+/**
+ * The service account each namespace's store logs in to Vault as. ESO asks the API server for a
+ * token of it (TokenRequest, in the SecretStore's own namespace: external-secrets v2.9.0
+ * providers/v1/vault/auth.go createServiceAccountToken; the chart grants `serviceaccounts/token`
+ * create by default, values.yaml rbac.serviceAccountTokenCreate), so the Vault role bound to it
+ * identifies the namespace, not ESO.
+ */
+export const vaultReaderServiceAccount = "vault-reader";
+
+export interface NamespaceStoreManifestArgs {
+  /** Store name, the same in every namespace. */
+  storeName: string;
+  /** The namespace the store serves, and the only one that can use it. */
+  namespace: string;
+  /** Vault address as ESO (in the cluster) reaches it. */
+  server: string;
+  /** KV v2 mount path. */
+  kvMount: pulumi.Input<string>;
+  /** Kubernetes auth mount path in Vault. */
+  authMount: pulumi.Input<string>;
+  /** The Vault role bound to this namespace's reader service account. */
+  role: pulumi.Input<string>;
+}
+
+/**
+ * A namespaced SecretStore: only ExternalSecrets of its own namespace can use it, and it logs in with
+ * that namespace's own service account (a SecretStore's serviceAccountRef has no namespace to point
+ * elsewhere).
+ */
+export function namespaceStoreManifest(args: NamespaceStoreManifestArgs): CustomResourceManifest {
+  return {
+    apiVersion: "external-secrets.io/v1",
+    kind: "SecretStore",
+    metadata: { name: args.storeName, namespace: args.namespace },
+    spec: {
+      provider: {
+        vault: {
+          server: args.server,
+          path: args.kvMount,
+          version: "v2",
+          auth: { kubernetes: { mountPath: args.authMount, role: args.role, serviceAccountRef: { name: vaultReaderServiceAccount } } },
+        },
+      },
+    },
+  };
+}
+
+/** One namespace that reads from Vault: its Vault role and what that role needs before a login works. */
+export interface NamespaceStoreTarget {
+  namespace: string;
+  /** The Vault role bound to `vaultReaderServiceAccount` in this namespace only. */
+  role: pulumi.Input<string>;
+  /** The Namespace resource. */
+  namespaceResource: pulumi.Resource;
+  /** The Vault role, its policy and the auth config behind `role`: a login works once they exist. */
+  roleReady: pulumi.Resource[];
+}
+
+export interface NamespaceSecretStoresArgs {
+  /** Store name, the same in every namespace. */
   storeName: string;
   /** Vault address as ESO (in the cluster) reaches it. */
   server: string;
@@ -39,48 +97,63 @@ export interface VaultStoreArgs {
   kvMount: pulumi.Input<string>;
   /** Kubernetes auth mount path in Vault. */
   authMount: pulumi.Input<string>;
-  /** Vault role ESO logs in with. */
-  role: pulumi.Input<string>;
-  /** Namespaces allowed to use the store; nothing else can read through it. */
-  namespaces: readonly string[];
+  /** Every namespace that has ExternalSecrets; no other namespace gets a store. */
+  targets: readonly NamespaceStoreTarget[];
   provider: k8s.Provider;
   readyTimeoutSeconds: number;
-  /** The ESO release (CRDs) and the Vault role. */
+  /** The ESO release (CRDs and the controller that validates stores). */
   dependsOn: pulumi.Resource[];
 }
 
-export function clusterSecretStoreManifest(args: Omit<VaultStoreArgs, "provider" | "dependsOn" | "readyTimeoutSeconds">): CustomResourceManifest {
-  return {
-    apiVersion: "external-secrets.io/v1",
-    kind: "ClusterSecretStore",
-    metadata: { name: args.storeName },
-    spec: {
-      conditions: [{ namespaces: [...new Set(args.namespaces)].sort() }],
-      provider: {
-        vault: {
-          server: args.server,
-          path: args.kvMount,
-          version: "v2",
-          auth: {
-            kubernetes: {
-              mountPath: args.authMount,
-              role: args.role,
-              serviceAccountRef: { name: esoServiceAccount.name, namespace: esoServiceAccount.namespace },
-            },
-          },
-        },
-      },
-    },
-  };
-}
+/**
+ * Per namespace, a reader service account and a SecretStore that logs in to Vault as it; Pulumi waits
+ * until ESO reports each store Ready (Valid). A namespace can therefore read only what its own Vault
+ * role's policy lists, which is what its own ExternalSecrets name.
+ */
+export class NamespaceSecretStores extends pulumi.ComponentResource {
+  private readonly stores: ReadonlyMap<string, k8s.apiextensions.CustomResource>;
 
-/** The ClusterSecretStore backed by Vault with Kubernetes auth; Pulumi waits until ESO reports it Ready (Valid). */
-export function vaultClusterSecretStore(name: string, args: VaultStoreArgs, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
-  return readyCustomResource(name, clusterSecretStoreManifest(args), { timeoutSeconds: args.readyTimeoutSeconds }, {
-    ...opts,
-    provider: args.provider,
-    dependsOn: args.dependsOn,
-  });
+  constructor(name: string, args: NamespaceSecretStoresArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("gitops:eso:NamespaceSecretStores", name, {}, opts);
+    const stores = new Map<string, k8s.apiextensions.CustomResource>();
+    for (const target of args.targets) {
+      if (stores.has(target.namespace)) throw new Error(`namespace "${target.namespace}" has two secret stores`);
+      const account = new k8s.core.v1.ServiceAccount(
+        `${name}-${target.namespace}`,
+        { metadata: { name: vaultReaderServiceAccount, namespace: target.namespace, labels: managedByLabels } },
+        { parent: this, provider: args.provider, dependsOn: [target.namespaceResource] },
+      );
+      const manifest = namespaceStoreManifest({
+        storeName: args.storeName,
+        namespace: target.namespace,
+        server: args.server,
+        kvMount: args.kvMount,
+        authMount: args.authMount,
+        role: target.role,
+      });
+      stores.set(
+        target.namespace,
+        readyCustomResource(`${name}-${target.namespace}`, manifest, { timeoutSeconds: args.readyTimeoutSeconds }, {
+          parent: this,
+          provider: args.provider,
+          dependsOn: [...args.dependsOn, ...target.roleReady, account],
+        }),
+      );
+    }
+    this.stores = stores;
+    this.registerOutputs({ namespaces: [...stores.keys()] });
+  }
+
+  /** The store of `namespace`; throws for a namespace without one (it would read nothing). */
+  public store(namespace: string): k8s.apiextensions.CustomResource {
+    const store = this.stores.get(namespace);
+    if (store === undefined) throw new Error(`namespace "${namespace}" has no secret store: list its Vault paths in the layout`);
+    return store;
+  }
+
+  public get all(): k8s.apiextensions.CustomResource[] {
+    return [...this.stores.values()];
+  }
 }
 
 export interface VaultExternalSecretArgs {
@@ -88,6 +161,7 @@ export interface VaultExternalSecretArgs {
   namespace: string;
   /** Name of the ExternalSecret and of the Kubernetes Secret it creates. */
   secretName: string;
+  /** The SecretStore in `namespace` (stores are per namespace). */
   storeName: string;
   refreshInterval: string;
   /** KV path inside the mount; every field becomes a key of the Secret. */
@@ -111,7 +185,7 @@ export function externalSecretManifest(args: Omit<VaultExternalSecretArgs, "prov
     metadata: { name: args.secretName, namespace: args.namespace },
     spec: {
       refreshInterval: args.refreshInterval,
-      secretStoreRef: { kind: "ClusterSecretStore", name: args.storeName },
+      secretStoreRef: { kind: "SecretStore", name: args.storeName },
       target: { name: args.secretName, creationPolicy: "Owner", deletionPolicy: "Retain", ...(template ? { template } : {}) },
       dataFrom: [{ extract: { key: args.vaultPath } }],
     },

@@ -1,4 +1,5 @@
 import { BootstrapConfig } from "./config";
+import { systemNamespaces } from "./kubernetes";
 
 /** Where each bootstrap secret lives in the KV v2 mount (paths without the mount). */
 export interface VaultLayout {
@@ -12,8 +13,11 @@ export interface VaultLayout {
   readonly slackWebhook: string;
   readonly discordWebhook: string;
   readonly apps: Readonly<Record<string, string>>;
-  /** Exactly the paths ESO reads into the cluster; the reader policy grants these and nothing else. */
-  readonly readByCluster: readonly string[];
+  /**
+   * Per namespace, exactly the paths its ExternalSecrets read; each namespace's Vault policy grants
+   * these and nothing else. Flux's credentials, webhook token and notification URLs: flux-system only.
+   */
+  readonly readByNamespace: Readonly<Record<string, readonly string[]>>;
 }
 
 export function vaultLayout(config: BootstrapConfig): VaultLayout {
@@ -29,13 +33,18 @@ export function vaultLayout(config: BootstrapConfig): VaultLayout {
     apps: Object.fromEntries(config.apps.map((app) => [app.name, `${prefix}/apps/${app.name}`])),
   };
   // The GitHub token stays out: only pulumi (with its own Vault token) reads it back.
-  const readByCluster = [
-    ...(config.secrets.cloudflareApiToken ? [layout.cloudflareApiToken] : []),
-    ...(config.github.auth === "app" ? [layout.githubApp] : [layout.gitAuth]),
-    ...(config.webhook ? [layout.webhookToken] : []),
-    ...(config.notifications.slack ? [layout.slackWebhook] : []),
-    ...(config.notifications.discord ? [layout.discordWebhook] : []),
-    ...Object.values(layout.apps),
+  const reads: [string, string][] = [
+    [systemNamespaces.flux, config.github.auth === "app" ? layout.githubApp : layout.gitAuth],
+    ...(config.webhook ? [[systemNamespaces.flux, layout.webhookToken] as [string, string]] : []),
+    ...(config.notifications.slack ? [[systemNamespaces.flux, layout.slackWebhook] as [string, string]] : []),
+    ...(config.notifications.discord ? [[systemNamespaces.flux, layout.discordWebhook] as [string, string]] : []),
+    ...(config.secrets.cloudflareApiToken ? config.cloudflare.namespaces.map((namespace): [string, string] => [namespace, layout.cloudflareApiToken]) : []),
+    ...config.apps.map((app): [string, string] => [app.namespace, layout.apps[app.name]]),
   ];
-  return { ...layout, readByCluster };
+  const readByNamespace: Record<string, string[]> = {};
+  for (const [namespace, path] of reads) {
+    const paths = (readByNamespace[namespace] ??= []);
+    if (!paths.includes(path)) paths.push(path);
+  }
+  return { ...layout, readByNamespace };
 }

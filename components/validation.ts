@@ -3,6 +3,7 @@
  * message (what is expected) or undefined, so config.ts can collect every problem before anything
  * is registered and tests can exercise them without Pulumi's runtime.
  */
+import { systemNamespaces } from "./kubernetes";
 
 /** RFC 1123 label: what Kubernetes requires of namespace and most object names. */
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -120,16 +121,43 @@ export function hostnameProblem(value: string): string | undefined {
 }
 
 /**
+ * Hosts that never leave the machine: localhost and names under it (RFC 6761 §6.3 reserves
+ * `.localhost` for loopback; systemd-resolved answers them so, as k3d's port mappings rely on),
+ * 127.0.0.0/8 and ::1 (as URL.hostname gives them).
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === "[::1]" || h === "::1";
+}
+
+/**
  * Hosts that only resolve inside a cluster. The machine running `pulumi up` cannot reach them, so a
  * provider pointed there fails on every run (while ESO, running in the cluster, can use them).
  */
 export function isClusterInternalHost(host: string): boolean {
   const h = host.toLowerCase();
-  const shortServiceName = !h.includes(".") && h !== "localhost";
+  // IPv6 literals ("[::1]") have no dots either, but are addresses, not service names.
+  const shortServiceName = !h.includes(".") && !h.includes(":") && h !== "localhost";
   return h.endsWith(".svc") || h.includes(".svc.") || h.endsWith(".cluster.local") || shortServiceName;
 }
 
-/** An http(s) URL the operator's machine can reach. */
+/**
+ * Credentials, a query or a fragment in a URL: they would be sent to and logged by every proxy, and a
+ * URL from config reaches stack outputs (e.g. `vaultAddress`) in plain text. Never echoes the value.
+ */
+function urlPartsProblem(url: URL): string | undefined {
+  if (url.username !== "" || url.password !== "") {
+    return "must not carry credentials (user:password@): they would reach stack outputs and logs in plain text; give tokens through their secret config keys";
+  }
+  if (url.search !== "" || url.hash !== "") return "must not carry a query or fragment (\"?…\", \"#…\")";
+  return undefined;
+}
+
+/**
+ * An http(s) URL the operator's machine can reach, and over which a Vault token may travel: https,
+ * or plain http only to a loopback address (a port-forward), since the token would cross the network
+ * in cleartext.
+ */
 export function reachableUrlProblem(value: string): string | undefined {
   let url: URL;
   try {
@@ -138,23 +166,92 @@ export function reachableUrlProblem(value: string): string | undefined {
     return `must be an http(s) URL such as "https://vault.example.com:8200" (got "${value}")`;
   }
   if (url.protocol !== "https:" && url.protocol !== "http:") {
-    return `must use http or https (got "${value}")`;
+    return `must use http or https (got "${url.protocol}")`;
   }
+  const parts = urlPartsProblem(url);
+  if (parts !== undefined) return parts;
   if (isClusterInternalHost(url.hostname)) {
     return `must be reachable from the machine that runs pulumi (an Ingress, load balancer or port-forward such as "http://127.0.0.1:8200"), not the in-cluster address "${url.hostname}"`;
+  }
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+    return `must use https: the Vault token would cross the network in cleartext over http (plain http only to a loopback port-forward such as "http://127.0.0.1:8200"; got host "${url.hostname}")`;
   }
   return undefined;
 }
 
 /** An http(s) URL; in-cluster addresses allowed (for consumers that run in the cluster). */
 export function urlProblem(value: string): string | undefined {
+  let url: URL | undefined;
   try {
-    const url = new URL(value);
-    if (url.protocol === "https:" || url.protocol === "http:") return undefined;
+    url = new URL(value);
   } catch {
     // fall through
   }
-  return `must be an http(s) URL such as "http://vault.vault.svc:8200" (got "${value}")`;
+  if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
+    return `must be an http(s) URL such as "http://vault.vault.svc:8200" (got "${url === undefined ? value : url.protocol}")`;
+  }
+  return urlPartsProblem(url);
+}
+
+/**
+ * The Vault address ESO uses from inside the cluster: ESO sends service account tokens there and
+ * receives every secret back, so plain http only to an in-cluster service name or loopback (traffic
+ * that stays in the cluster network), https otherwise.
+ */
+export function inClusterUrlProblem(value: string): string | undefined {
+  const problem = urlProblem(value);
+  if (problem !== undefined) return problem;
+  const url = new URL(value);
+  if (url.protocol === "http:" && !isClusterInternalHost(url.hostname) && !isLoopbackHost(url.hostname)) {
+    return `must use https for a host outside the cluster: secrets would cross the network in cleartext (plain http only to a service name such as "http://vault.vault.svc:8200"; got host "${url.hostname}")`;
+  }
+  return undefined;
+}
+
+/** Paths Vault reserves for itself: no secrets engine can be mounted there (sys/, auth/, identity/, cubbyhole/). */
+const reservedVaultMounts = ["sys", "auth", "identity", "cubbyhole"];
+
+/** A KV secrets-engine mount path: one lowercase segment Vault does not reserve. */
+export function kvMountProblem(value: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9_-]*$/.test(value)) return `must be a Vault mount path such as "gitops" (got "${value}")`;
+  if (reservedVaultMounts.includes(value)) return `must not be a path Vault reserves (${reservedVaultMounts.join(", ")}) (got "${value}")`;
+  return undefined;
+}
+
+/** A Kubernetes auth mount path: a label, and not "token" (Vault's own token auth lives at auth/token). */
+export function authMountProblem(value: string): string | undefined {
+  if (value === "token") return 'must not be "token": Vault\'s token auth method is mounted there';
+  return dns1123LabelProblem(value);
+}
+
+/**
+ * The Kubernetes API URL as Vault reaches it: Vault sends the token reviewer's JWT and every login's
+ * service account token there, so https (plain http only to loopback).
+ */
+export function kubernetesApiUrlProblem(value: string): string | undefined {
+  const problem = urlProblem(value);
+  if (problem !== undefined) return problem;
+  const url = new URL(value);
+  if (url.protocol === "http:" && !isLoopbackHost(url.hostname)) {
+    return `must use https: Vault sends service account tokens to it (got host "${url.hostname}" over http)`;
+  }
+  return undefined;
+}
+
+/** A Vault KV path prefix: lowercase segments joined by single "/" (no leading, trailing or empty segment). */
+export function kvPathPrefixProblem(value: string): string | undefined {
+  if (!/^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/.test(value) || /[_-]$/.test(value)) {
+    return `must be a KV path prefix such as "clusters/staging": lowercase segments of letters, digits, '_' and '-', joined by single '/', no leading or trailing '/' (got "${value}")`;
+  }
+  return undefined;
+}
+
+/** An OCI registry (host[:port][/path]) as FluxInstance's distribution.registry takes it: no scheme, no credentials. */
+export function registryProblem(value: string): string | undefined {
+  if (!/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?(\/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$/.test(value)) {
+    return 'must be an image registry such as "ghcr.io/fluxcd": host[:port][/path], lowercase, without scheme or credentials (pull credentials go in a pull secret)';
+  }
+  return undefined;
 }
 
 /** IPv4 CIDR such as 10.42.0.0/16. */
@@ -166,15 +263,97 @@ export function cidrProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** A Kubernetes Secret data key (also the Vault KV field name). */
+/** A Kubernetes Secret data key (also the Vault KV field name), as the API server's IsConfigMapKey accepts it. */
 export function secretKeyProblem(value: string): string | undefined {
   if (!/^[-._a-zA-Z0-9]{1,253}$/.test(value)) {
     return `must be a Kubernetes Secret key: letters, digits, '-', '_' and '.' (got "${value}")`;
   }
+  if (value === "." || value.startsWith("..")) return `must not be "." or start with ".." (got "${value}")`;
   return undefined;
 }
 
 /** The environment variable that can carry an app secret: APP_<APP>_<KEY>, upper-cased, '-'/'.' → '_'. */
 export function appSecretEnvVar(app: string, key: string): string {
   return `APP_${app}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+}
+
+/** Namespaces the bootstrap itself runs in (Flux's credentials, Vault's root material, ESO). */
+export const bootstrapNamespaces: readonly string[] = Object.values(systemNamespaces);
+
+/**
+ * A namespace for apps, Cloudflare or extra use: managed (see managedNamespaceProblem) and not one the
+ * bootstrap runs in, where an app's workloads would sit next to Flux's credentials or Vault's keys.
+ */
+export function tenantNamespaceProblem(value: string): string | undefined {
+  if (bootstrapNamespaces.includes(value)) {
+    return `must not be one of the namespaces the bootstrap itself runs in (${bootstrapNamespaces.join(", ")}): workloads there would share it with Flux's credentials or Vault's keys (got "${value}")`;
+  }
+  return managedNamespaceProblem(value);
+}
+
+/** Where a config list has an entry twice: one message per repeat, by index. */
+export function duplicateEntries(values: readonly string[]): { index: number; message: string }[] {
+  const seen = new Map<string, number>();
+  const repeats: { index: number; message: string }[] = [];
+  values.forEach((value, index) => {
+    const first = seen.get(value);
+    if (first === undefined) seen.set(value, index);
+    else repeats.push({ index, message: `repeats "${value}" (already at [${first}])` });
+  });
+  return repeats;
+}
+
+/** An app as the collision checks see it. */
+export interface AppNames {
+  readonly name: string;
+  readonly namespace: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * App secrets whose environment variables collide (APP_<APP>_<KEY> maps '-' and '.' to '_', so app
+ * "a-b" key "c" and app "a" key "b-c", or keys "api-key" and "api_key", share one variable and one
+ * value would land in both). One message per later colliding key, naming both.
+ */
+export function appEnvVarCollisions(apps: readonly AppNames[]): { app: number; key: number; message: string }[] {
+  const owners = new Map<string, { app: string; key: string }>();
+  const collisions: { app: number; key: number; message: string }[] = [];
+  apps.forEach((app, appIndex) =>
+    app.keys.forEach((key, keyIndex) => {
+      const variable = appSecretEnvVar(app.name, key);
+      const owner = owners.get(variable);
+      if (owner === undefined) {
+        owners.set(variable, { app: app.name, key });
+      } else if (owner.app !== app.name || owner.key !== key) {
+        collisions.push({
+          app: appIndex,
+          key: keyIndex,
+          message: `key "${key}" of app "${app.name}" and key "${owner.key}" of app "${owner.app}" both read the variable ${variable}: rename one`,
+        });
+      }
+    }),
+  );
+  return collisions;
+}
+
+/**
+ * Apps whose namespace and name join (with '-') to the same string, e.g. app "c" in "a-b" and app
+ * "b-c" in "a": resource names built from them would collide (the engine refuses a duplicate URN in
+ * the middle of a run).
+ */
+export function appNameCollisions(apps: readonly AppNames[]): { app: number; message: string }[] {
+  const owners = new Map<string, AppNames>();
+  const collisions: { app: number; message: string }[] = [];
+  apps.forEach((app, index) => {
+    const joined = `${app.namespace}-${app.name}`;
+    const owner = owners.get(joined);
+    if (owner === undefined) owners.set(joined, app);
+    else if (owner.namespace !== app.namespace || owner.name !== app.name) {
+      collisions.push({
+        app: index,
+        message: `app "${app.name}" in namespace "${app.namespace}" and app "${owner.name}" in namespace "${owner.namespace}" both make the name "${joined}": rename one`,
+      });
+    }
+  });
+  return collisions;
 }

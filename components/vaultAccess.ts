@@ -15,17 +15,24 @@ export interface VaultAccessArgs {
   authMount: string;
   /** Kubernetes API URL as Vault reaches it. */
   kubernetesHost: string;
-  /** KV paths (without the mount) the reader role may read; nothing else. */
-  readPaths: readonly string[];
-  /** The service account that logs in (ESO's controller). */
-  reader: { name: string; namespace: string };
+  /** One reader per namespace that syncs secrets: its own role and policy, nothing shared. */
+  readers: readonly VaultReader[];
   /** Vault installed and unsealed; the external-mode reviewer also waits for its namespace. */
   dependsOn: pulumi.Resource[];
   /** Refuse to delete the KV mount (deleting it deletes every secret in it). Defaults to false. */
   protect?: boolean;
 }
 
-/** The reader's policy: `read` on exactly the KV v2 data paths the bootstrap writes. */
+/** A namespace that reads from Vault through its own SecretStore. */
+export interface VaultReader {
+  namespace: string;
+  /** The service account in `namespace` the store logs in as. */
+  serviceAccount: string;
+  /** KV paths (without the mount) this namespace's ExternalSecrets name; nothing else is readable. */
+  paths: readonly string[];
+}
+
+/** A reader's policy: `read` on exactly the KV v2 data paths the bootstrap writes. */
 export function readPolicyHcl(kvMount: string, readPaths: readonly string[]): string {
   return [...new Set(readPaths)]
     .sort()
@@ -33,20 +40,20 @@ export function readPolicyHcl(kvMount: string, readPaths: readonly string[]): st
     .join("\n");
 }
 
-/** The name of the role ESO logs in with. */
-export const readerRoleName = "external-secrets";
+/** The Vault role a namespace's store logs in with. */
+export function readerRoleName(namespace: string): string {
+  return `eso-${namespace}`;
+}
 
 /**
  * What Vault needs so ESO can read the bootstrap's secrets: a KV v2 mount, the Kubernetes auth
- * method pointed at this cluster, and a least-privilege policy bound to ESO's service account.
+ * method pointed at this cluster, and per reading namespace a role bound to that namespace's service
+ * account alone, with a policy listing only that namespace's paths.
  */
 export class VaultAccess extends pulumi.ComponentResource {
   public readonly kvMount: vault.Mount;
   public readonly authBackend: vault.AuthBackend;
-  public readonly role: vault.kubernetes.AuthBackendRole;
-  public readonly policy: vault.Policy;
-  /** Everything a login by the reader needs: wait for these before using the role. */
-  public readonly ready: pulumi.Resource[];
+  private readonly roles: ReadonlyMap<string, { role: vault.kubernetes.AuthBackendRole; ready: pulumi.Resource[] }>;
 
   constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops:vault:Access", name, {}, opts);
@@ -114,25 +121,40 @@ export class VaultAccess extends pulumi.ComponentResource {
       vaultOpts,
     );
 
-    this.policy = new vault.Policy(
-      `${name}-reader`,
-      { name: `${args.kvMount}-${readerRoleName}-read`, policy: readPolicyHcl(args.kvMount, args.readPaths) },
-      vaultOpts,
-    );
+    const roles = new Map<string, { role: vault.kubernetes.AuthBackendRole; ready: pulumi.Resource[] }>();
+    for (const reader of args.readers) {
+      if (roles.has(reader.namespace)) throw new Error(`namespace "${reader.namespace}" is listed as a Vault reader twice`);
+      const policy = new vault.Policy(
+        `${name}-reader-${reader.namespace}`,
+        { name: `${args.kvMount}-${reader.namespace}-read`, policy: readPolicyHcl(args.kvMount, reader.paths) },
+        vaultOpts,
+      );
+      const role = new vault.kubernetes.AuthBackendRole(
+        `${name}-reader-${reader.namespace}`,
+        {
+          backend: this.authBackend.path,
+          roleName: readerRoleName(reader.namespace),
+          boundServiceAccountNames: [reader.serviceAccount],
+          boundServiceAccountNamespaces: [reader.namespace],
+          tokenPolicies: [policy.name],
+          tokenTtl: 3600,
+        },
+        vaultOpts,
+      );
+      roles.set(reader.namespace, { role, ready: [authConfig, policy, role] });
+    }
+    this.roles = roles;
+    this.registerOutputs({
+      kvMountPath: this.kvMount.path,
+      authMountPath: this.authBackend.path,
+      roleNames: [...roles.keys()].map(readerRoleName),
+    });
+  }
 
-    this.role = new vault.kubernetes.AuthBackendRole(
-      `${name}-reader`,
-      {
-        backend: this.authBackend.path,
-        roleName: readerRoleName,
-        boundServiceAccountNames: [args.reader.name],
-        boundServiceAccountNamespaces: [args.reader.namespace],
-        tokenPolicies: [this.policy.name],
-        tokenTtl: 3600,
-      },
-      vaultOpts,
-    );
-    this.ready = [authConfig, this.policy, this.role];
-    this.registerOutputs({ kvMountPath: this.kvMount.path, authMountPath: this.authBackend.path, roleName: readerRoleName });
+  /** The role of `namespace` and everything a login with it needs; throws for a namespace that reads nothing. */
+  public reader(namespace: string): { role: vault.kubernetes.AuthBackendRole; ready: pulumi.Resource[] } {
+    const found = this.roles.get(namespace);
+    if (found === undefined) throw new Error(`namespace "${namespace}" has no Vault reader role`);
+    return found;
   }
 }

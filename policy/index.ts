@@ -26,7 +26,8 @@ if (root !== undefined && root !== process.cwd()) process.chdir(root);
 
 new PolicyPack(POLICY_PACK_NAME, {
   description: "Guardrails for gitops-bootstrap: secrets stay in Vault, Flux write access only for image automation, " +
-    "External Secrets use the bootstrap store, CRD versions are served, stateful resources are protected, prod's branch needs reviews.",
+    "External Secrets use their namespace's bootstrap store, CRD versions are served, stateful resources are protected, " +
+    "each namespace reads only its own Vault paths, prod's branch needs reviews.",
   enforcementLevel: "mandatory",
   policies,
 });

@@ -25,6 +25,19 @@ describe("the policy pack on the program's own resources", () => {
     expect(await runPack(await programResources("staging"), readConfigFile("config.staging.json"))).toEqual([]);
   });
 
+  it("flags the program's own graph once a Vault role is bound beyond its namespace", async () => {
+    const widened = (await programResources("staging")).map((resource) =>
+      resource.name === "vault-access-reader-podinfo" && resource.type === "vault:kubernetes/authBackendRole:AuthBackendRole"
+        ? { ...resource, props: { ...resource.props, boundServiceAccountNamespaces: ["podinfo", "monitoring"] } }
+        : resource,
+    );
+    const findings = await runPack(widened, readConfigFile("config.staging.json"));
+    expect(findings.map((f) => f.message)).toEqual([
+      'Vault role "eso-podinfo" lets namespace monitoring read gitops/data/clusters/staging/apps/podinfo, which no ExternalSecret in monitoring names. ' +
+        "Bind each role to one namespace and grant exactly that namespace's paths.",
+    ]);
+  });
+
   it("flags every unprotected stateful resource of staging under prod's rules", async () => {
     const findings = await runPack(await programResources("staging"), readConfigFile("config.prod.json"));
     expect(findings.map((f) => `${f.policy} ${f.resource?.split("::").pop()}`).sort()).toEqual(

@@ -5,7 +5,7 @@ import Ajv from "ajv";
 import type { PolicyPackArgs, PolicyResourceOptions } from "@pulumi/policy";
 import { describe, expect, it, vi } from "vitest";
 import {
-  DEFAULT_CLUSTER_SECRET_STORE_NAME,
+  DEFAULT_STORE_NAME,
   POLICY_PACK_NAME,
   branchProtectionRequired,
   SERVED_API_VERSIONS,
@@ -18,6 +18,8 @@ import {
   policies,
   protectStatefulResources,
   servedApiVersions,
+  readablePolicyPaths,
+  vaultReadsScopedToNamespace,
 } from "./rules";
 import {
   messages,
@@ -59,6 +61,9 @@ const T = {
   fluxInstance: "kubernetes:fluxcd.controlplane.io/v1:FluxInstance",
   externalSecret: "kubernetes:external-secrets.io/v1:ExternalSecret",
   clusterSecretStore: "kubernetes:external-secrets.io/v1:ClusterSecretStore",
+  secretStore: "kubernetes:external-secrets.io/v1:SecretStore",
+  role: "vault:kubernetes/authBackendRole:AuthBackendRole",
+  policy: "vault:index/policy:Policy",
   receiver: "kubernetes:notification.toolkit.fluxcd.io/v1:Receiver",
   provider: "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider",
   alert: "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert",
@@ -66,7 +71,7 @@ const T = {
   ruleset: "github:index/repositoryRuleset:RepositoryRuleset",
 } as const;
 
-const bootstrapStoreRef = { kind: "ClusterSecretStore", name: "vault-backend" };
+const bootstrapStoreRef = { kind: "SecretStore", name: "vault-backend" };
 
 function fluxInstance(components: string[], opts: Partial<PolicyResourceOptions> = {}): ResourceInit {
   return {
@@ -82,12 +87,53 @@ function fluxInstance(components: string[], opts: Partial<PolicyResourceOptions>
   };
 }
 
-function externalSecret(spec: Props, name = "podinfo"): ResourceInit {
+function externalSecret(spec: Props, name = "podinfo", namespace = "podinfo"): ResourceInit {
   return {
     type: T.externalSecret,
     name,
-    props: { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name }, spec },
+    props: { apiVersion: "external-secrets.io/v1", kind: "ExternalSecret", metadata: { name, namespace }, spec },
   };
+}
+
+/** A namespace's SecretStore, Vault role and policy, as the program registers them. */
+function namespaceReader(namespace: string, paths: string[], bound: string[] = [namespace]): ResourceInit[] {
+  return [
+    {
+      type: T.secretStore,
+      name: `secret-stores-${namespace}`,
+      props: {
+        metadata: { name: "vault-backend", namespace },
+        spec: {
+          provider: {
+            vault: {
+              server: "http://vault.vault:8200",
+              path: "gitops",
+              auth: { kubernetes: { mountPath: "kubernetes", role: `eso-${namespace}`, serviceAccountRef: { name: "vault-reader" } } },
+            },
+          },
+        },
+      },
+    },
+    {
+      type: T.role,
+      name: `vault-access-reader-${namespace}`,
+      props: {
+        backend: "kubernetes",
+        roleName: `eso-${namespace}`,
+        boundServiceAccountNames: ["vault-reader"],
+        boundServiceAccountNamespaces: bound,
+        tokenPolicies: [`gitops-${namespace}-read`],
+      },
+    },
+    {
+      type: T.policy,
+      name: `vault-access-reader-${namespace}`,
+      props: {
+        name: `gitops-${namespace}-read`,
+        policy: paths.map((path) => `path "gitops/data/${path}" {\n  capabilities = ["read"]\n}\n`).join("\n"),
+      },
+    },
+  ];
 }
 
 function release(chart: string, name: string, protect: boolean): ResourceInit {
@@ -118,11 +164,7 @@ function programStack(stage: "prod" | "staging"): ResourceInit[] {
     },
     { type: T.deployKey, name: "deploy-key", props: { repository: "fleet", title: "flux", key: "ssh-ed25519 AAAA", readOnly: !protect } },
     fluxInstance(protect ? ["image-reflector-controller", "image-automation-controller"] : [], { protect }),
-    {
-      type: T.clusterSecretStore,
-      name: "vault-backend",
-      props: { metadata: { name: "vault-backend" }, spec: { provider: { vault: { server: "http://vault.vault:8200" } } } },
-    },
+    ...namespaceReader("podinfo", [`clusters/${stage}/apps/podinfo`]),
     externalSecret({
       secretStoreRef: bootstrapStoreRef,
       target: { name: "podinfo" },
@@ -243,24 +285,24 @@ describe("external-secrets-use-bootstrap-store", () => {
   it("passes the bootstrap store under the default and a configured name", async () => {
     const ok = externalSecret({ secretStoreRef: bootstrapStoreRef });
     expect(await validateResource(externalSecretsUseBootstrapStore, ok)).toEqual([]);
-    const custom = externalSecret({ secretStoreRef: { kind: "ClusterSecretStore", name: "vault-prod" } });
-    expect(await validateResource(externalSecretsUseBootstrapStore, { ...custom, config: { clusterSecretStoreName: "vault-prod" } })).toEqual([]);
+    const custom = externalSecret({ secretStoreRef: { kind: "SecretStore", name: "vault-prod" } });
+    expect(await validateResource(externalSecretsUseBootstrapStore, { ...custom, config: { storeName: "vault-prod" } })).toEqual([]);
   });
 
-  it("rejects another store, a namespaced SecretStore, an unset kind and a missing ref", async () => {
+  it("rejects another store, a ClusterSecretStore, an unset kind and a missing ref", async () => {
     const run = (spec: Props, config: PolicyConfigValues = {}) =>
       validateResource(externalSecretsUseBootstrapStore, { ...externalSecret(spec), config }).then(messages);
-    expect(await run({ secretStoreRef: bootstrapStoreRef }, { clusterSecretStoreName: "vault-prod" })).toEqual([
-      "spec.secretStoreRef must be {kind: ClusterSecretStore, name: vault-prod}, found {kind: ClusterSecretStore, name: vault-backend}.",
+    expect(await run({ secretStoreRef: bootstrapStoreRef }, { storeName: "vault-prod" })).toEqual([
+      "spec.secretStoreRef must be {kind: SecretStore, name: vault-prod}, found {kind: SecretStore, name: vault-backend}.",
     ]);
-    expect(await run({ secretStoreRef: { kind: "SecretStore", name: "vault-backend" } })).toEqual([
-      "spec.secretStoreRef must be {kind: ClusterSecretStore, name: vault-backend}, found {kind: SecretStore, name: vault-backend}.",
+    expect(await run({ secretStoreRef: { kind: "ClusterSecretStore", name: "vault-backend" } })).toEqual([
+      "spec.secretStoreRef must be {kind: SecretStore, name: vault-backend}, found {kind: ClusterSecretStore, name: vault-backend}.",
     ]);
     expect(await run({ secretStoreRef: { name: "vault-backend" } })).toEqual([
-      "spec.secretStoreRef must be {kind: ClusterSecretStore, name: vault-backend}, found {kind: (unset: SecretStore), name: vault-backend}.",
+      "spec.secretStoreRef must be {kind: SecretStore, name: vault-backend}, found {kind: (unset: SecretStore), name: vault-backend}.",
     ]);
     expect(await run({ target: { name: "x" } })).toEqual([
-      "spec.secretStoreRef is missing; it must be {kind: ClusterSecretStore, name: vault-backend}.",
+      "spec.secretStoreRef is missing; it must be {kind: SecretStore, name: vault-backend}.",
     ]);
   });
 
@@ -274,21 +316,83 @@ describe("external-secrets-use-bootstrap-store", () => {
       dataFrom: [{ sourceRef: { generatorRef: { kind: "Password", name: "pw" } } }],
     };
     expect(messages(await validateResource(externalSecretsUseBootstrapStore, externalSecret(spec)))).toEqual([
-      "spec.data[1].sourceRef.storeRef must be {kind: ClusterSecretStore, name: vault-backend}, found {kind: SecretStore, name: aws}.",
+      "spec.data[1].sourceRef.storeRef must be {kind: SecretStore, name: vault-backend}, found {kind: SecretStore, name: aws}.",
     ]);
     const cluster: ResourceInit = {
       type: "kubernetes:external-secrets.io/v1:ClusterExternalSecret",
       props: { spec: { externalSecretSpec: { secretStoreRef: { kind: "ClusterSecretStore", name: "other" } } } },
     };
     expect(messages(await validateResource(externalSecretsUseBootstrapStore, cluster))).toEqual([
-      "spec.externalSecretSpec.secretStoreRef must be {kind: ClusterSecretStore, name: vault-backend}, found {kind: ClusterSecretStore, name: other}.",
+      "spec.externalSecretSpec.secretStoreRef must be {kind: SecretStore, name: vault-backend}, found {kind: ClusterSecretStore, name: other}.",
     ]);
   });
 
-  it("ignores the ClusterSecretStore itself and other resources", async () => {
-    const [store] = programStack("prod").filter((r) => r.type === T.clusterSecretStore);
+  it("ignores the SecretStore itself and other resources", async () => {
+    const [store] = programStack("prod").filter((r) => r.type === T.secretStore);
     expect(await validateResource(externalSecretsUseBootstrapStore, store)).toEqual([]);
     expect(await validateResource(externalSecretsUseBootstrapStore, { type: T.namespace, props: {} })).toEqual([]);
+  });
+});
+
+describe("vault-reads-scoped-to-namespace", () => {
+  const flux = "clusters/prod/flux/git-auth-v1";
+  const podinfo = "clusters/prod/apps/podinfo";
+  const es = (namespace: string, key: string, storeRef: Props = bootstrapStoreRef) =>
+    externalSecret({ secretStoreRef: storeRef, dataFrom: [{ extract: { key } }] }, `${namespace}-es`, namespace);
+  const check = (resources: ResourceInit[]) => validateStack(vaultReadsScopedToNamespace, stackArgs(resources));
+
+  it("passes per-namespace stores whose roles grant exactly what each namespace's ExternalSecrets name", async () => {
+    const stack = [...namespaceReader("flux-system", [flux]), es("flux-system", flux), ...namespaceReader("podinfo", [podinfo]), es("podinfo", podinfo)];
+    expect(await check(stack)).toEqual([]);
+  });
+
+  it("rejects one ClusterSecretStore logging in as ESO for every namespace, with a role reading everything", async () => {
+    const clusterStore = (conditions?: Props[]): ResourceInit => ({
+      type: T.clusterSecretStore,
+      name: "cluster-secret-store",
+      props: {
+        metadata: { name: "vault-backend" },
+        spec: {
+          ...(conditions ? { conditions } : {}),
+          provider: {
+            vault: {
+              path: "gitops",
+              auth: { kubernetes: { mountPath: "kubernetes", role: "external-secrets", serviceAccountRef: { name: "external-secrets", namespace: "external-secrets" } } },
+            },
+          },
+        },
+      },
+    });
+    const shared = { kind: "ClusterSecretStore", name: "vault-backend" };
+    const legacyReader = namespaceReader("external-secrets", [flux, podinfo]).slice(1).map((r) => ({ ...r, props: { ...r.props, roleName: "external-secrets", boundServiceAccountNames: ["external-secrets"] } }));
+    const stack = [clusterStore([{ namespaces: ["flux-system", "podinfo"] }]), ...legacyReader, es("flux-system", flux, shared), es("podinfo", podinfo, shared)];
+    expect(messages(await check(stack))).toEqual([
+      'ClusterSecretStore "vault-backend" logs in to Vault as service account external-secrets/external-secrets for namespaces flux-system, podinfo: ' +
+        "each of them reads whatever that one identity may read. Give each namespace its own SecretStore, service account and Vault role.",
+      `Vault role "external-secrets" lets namespace external-secrets read gitops/data/${podinfo}, gitops/data/${flux}, which no ExternalSecret in external-secrets names. ` +
+        "Bind each role to one namespace and grant exactly that namespace's paths.",
+    ]);
+    expect(messages(await check([clusterStore(), es("podinfo", podinfo, shared)]))[0]).toMatch(/for every namespace/);
+    // A store usable from one namespace only, logging in as that namespace, is fine.
+    expect(await check([clusterStore([{ namespaces: ["external-secrets"] }])])).toEqual([]);
+  });
+
+  it("rejects a role bound beyond its namespace, a role granting another namespace's path, and globs", async () => {
+    const wide = [...namespaceReader("podinfo", [podinfo], ["podinfo", "monitoring"]), es("podinfo", podinfo)];
+    expect(messages(await check(wide))).toEqual([
+      `Vault role "eso-podinfo" lets namespace monitoring read gitops/data/${podinfo}, which no ExternalSecret in monitoring names. ` +
+        "Bind each role to one namespace and grant exactly that namespace's paths.",
+    ]);
+    const everyNamespace = [...namespaceReader("podinfo", [podinfo], ["*"]), es("podinfo", podinfo)];
+    expect(messages(await check(everyNamespace)).join("\n")).toMatch(/lets namespace any other namespace read/);
+    const greedy = [...namespaceReader("podinfo", [podinfo, flux]), es("podinfo", podinfo)];
+    expect(messages(await check(greedy))).toEqual([expect.stringContaining(`lets namespace podinfo read gitops/data/${flux}, which`)]);
+    const glob = [...namespaceReader("podinfo", ["clusters/prod/apps/*"]), es("podinfo", podinfo)];
+    expect(messages(await check(glob))).toEqual([expect.stringContaining("read gitops/data/clusters/prod/apps/*, which")]);
+  });
+
+  it("reads only read grants from a policy document", () => {
+    expect(readablePolicyPaths('path "a" {\n capabilities = ["read"]\n}\npath "b" { capabilities = ["list"] }\npath "c" { capabilities = ["create", "read"] }')).toEqual(["a", "c"]);
   });
 });
 
@@ -413,6 +517,7 @@ describe("gitops-bootstrap-guardrails pack", () => {
       "served-api-versions",
       "protect-stateful-resources",
       "branch-protection-required",
+      "vault-reads-scoped-to-namespace",
     ]);
     expect(args.policies.every((p) => p.enforcementLevel === "mandatory")).toBe(true);
   });
@@ -453,8 +558,8 @@ describe("gitops-bootstrap-guardrails pack", () => {
     }
     expect(readConfigFile("config.prod.json")["protect-stateful-resources"]).toEqual({ requireProtection: true });
     expect(readConfigFile("config.staging.json")["protect-stateful-resources"]).toEqual({ requireProtection: false });
-    const storeDefault = externalSecretsUseBootstrapStore.configSchema?.properties.clusterSecretStoreName.default;
-    expect(storeDefault).toBe(DEFAULT_CLUSTER_SECRET_STORE_NAME);
+    const storeDefault = externalSecretsUseBootstrapStore.configSchema?.properties.storeName.default;
+    expect(storeDefault).toBe(DEFAULT_STORE_NAME);
     const bad = ajv.compile({ type: "object", properties: protectStatefulResources.configSchema?.properties });
     expect(bad({ requireProtection: "yes" })).toBe(false);
   });

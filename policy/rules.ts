@@ -33,6 +33,8 @@ export const TYPES = {
   githubDeployKey: "github:index/repositoryDeployKey:RepositoryDeployKey",
   githubRuleset: "github:index/repositoryRuleset:RepositoryRuleset",
   helmRelease: "kubernetes:helm.sh/v3:Release",
+  vaultKubernetesRole: "vault:kubernetes/authBackendRole:AuthBackendRole",
+  vaultPolicy: "vault:index/policy:Policy",
 } as const;
 
 /**
@@ -53,7 +55,7 @@ export const STATEFUL_HELM_CHARTS: readonly string[] = ["flux-operator", "vault"
 /** Flux controller whose presence justifies a read-write deploy key. */
 export const IMAGE_AUTOMATION_CONTROLLER = "image-automation-controller";
 
-export const DEFAULT_CLUSTER_SECRET_STORE_NAME = "vault-backend";
+export const DEFAULT_STORE_NAME = "vault-backend";
 export const DEFAULT_REQUIRE_PROTECTION = true;
 
 /** Values that are never real credentials (compared trimmed and lower-cased). */
@@ -123,7 +125,7 @@ interface ConfigSource {
 }
 
 export interface BootstrapStoreConfig {
-  clusterSecretStoreName: string;
+  storeName: string;
 }
 
 export interface ProtectionConfig {
@@ -133,8 +135,8 @@ export interface ProtectionConfig {
 /** The engine fills schema defaults and validates types; this re-applies the defaults defensively. */
 export function readBootstrapStoreConfig(source: ConfigSource): BootstrapStoreConfig {
   const raw = source.getConfig<Partial<Record<keyof BootstrapStoreConfig, unknown>>>();
-  const name = raw.clusterSecretStoreName;
-  return { clusterSecretStoreName: typeof name === "string" && name !== "" ? name : DEFAULT_CLUSTER_SECRET_STORE_NAME };
+  const name = raw.storeName;
+  return { storeName: typeof name === "string" && name !== "" ? name : DEFAULT_STORE_NAME };
 }
 
 export function readProtectionConfig(source: ConfigSource): ProtectionConfig {
@@ -255,11 +257,11 @@ function describeStoreRef(ref: unknown): string {
 
 function checkStoreRef(ref: unknown, path: string, storeName: string, report: ReportViolation): void {
   if (ref === undefined) {
-    report(`${path} is missing; it must be {kind: ClusterSecretStore, name: ${storeName}}.`);
+    report(`${path} is missing; it must be {kind: SecretStore, name: ${storeName}}.`);
     return;
   }
-  if (field(ref, "kind") === "ClusterSecretStore" && field(ref, "name") === storeName) return;
-  report(`${path} must be {kind: ClusterSecretStore, name: ${storeName}}, found ${describeStoreRef(ref)}.`);
+  if (field(ref, "kind") === "SecretStore" && field(ref, "name") === storeName) return;
+  report(`${path} must be {kind: SecretStore, name: ${storeName}}, found ${describeStoreRef(ref)}.`);
 }
 
 function checkExternalSecretSpec(spec: unknown, path: string, storeName: string, report: ReportViolation): void {
@@ -280,29 +282,29 @@ function checkExternalSecretSpec(spec: unknown, path: string, storeName: string,
 export const externalSecretsUseBootstrapStore: ResourceValidationPolicy = {
   name: "external-secrets-use-bootstrap-store",
   description:
-    "Every ExternalSecret (and ClusterExternalSecret) must read from the bootstrap ClusterSecretStore " +
-    "(secretStoreRef {kind: ClusterSecretStore, name: <clusterSecretStoreName>}).",
+    "Every ExternalSecret (and ClusterExternalSecret) must read from its own namespace's bootstrap SecretStore " +
+    "(secretStoreRef {kind: SecretStore, name: <storeName>}), never a store shared by several namespaces.",
   enforcementLevel: "mandatory",
   severity: "high",
   configSchema: {
     properties: {
-      clusterSecretStoreName: {
+      storeName: {
         type: "string",
         minLength: 1,
-        default: DEFAULT_CLUSTER_SECRET_STORE_NAME,
-        description: "Name of the ClusterSecretStore the program creates (config externalSecrets.storeName).",
+        default: DEFAULT_STORE_NAME,
+        description: "Name of the per-namespace SecretStores the program creates (config externalSecrets.storeName).",
       },
     },
   },
   validateResource: (args, reportViolation) => {
     const token = parseKubernetesType(args.type);
     if (token === undefined || token.group !== "external-secrets.io") return;
-    const { clusterSecretStoreName } = readBootstrapStoreConfig(args);
+    const { storeName } = readBootstrapStoreConfig(args);
     if (token.kind === "ExternalSecret") {
-      checkExternalSecretSpec(args.props["spec"], "spec", clusterSecretStoreName, reportViolation);
+      checkExternalSecretSpec(args.props["spec"], "spec", storeName, reportViolation);
     } else if (token.kind === "ClusterExternalSecret") {
       const spec = field(args.props["spec"], "externalSecretSpec");
-      checkExternalSecretSpec(spec, "spec.externalSecretSpec", clusterSecretStoreName, reportViolation);
+      checkExternalSecretSpec(spec, "spec.externalSecretSpec", storeName, reportViolation);
     }
   },
 };
@@ -430,6 +432,140 @@ export const branchProtectionRequired: StackValidationPolicy = {
   },
 };
 
+// 7. vault-reads-scoped-to-namespace (stack policy: stores, roles, policies and ExternalSecrets together)
+
+function externalSecretsToken(type: string, kind: string): boolean {
+  const token = parseKubernetesType(type);
+  return token !== undefined && token.group === "external-secrets.io" && token.kind === kind;
+}
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : [];
+}
+
+/** Paths a Vault policy document grants `read` on (the program writes `path "…" { capabilities = […] }` blocks). */
+export function readablePolicyPaths(hcl: string): string[] {
+  const paths: string[] = [];
+  for (const match of hcl.matchAll(/path\s+"([^"]*)"\s*\{([^}]*)\}/g)) {
+    const capabilities = /capabilities\s*=\s*\[([^\]]*)\]/.exec(match[2]);
+    if (capabilities !== null && /"read"/.test(capabilities[1])) paths.push(match[1]);
+  }
+  return paths;
+}
+
+/** Namespaces a ClusterSecretStore may be used from: a list, or "*" for every namespace / a selector or regex. */
+function clusterStoreNamespaces(spec: unknown): string[] | "*" {
+  const conditions = field(spec, "conditions");
+  if (!Array.isArray(conditions) || conditions.length === 0) return "*";
+  const namespaces: string[] = [];
+  for (const condition of conditions) {
+    if (field(condition, "namespaceSelector") !== undefined || field(condition, "namespaceRegexes") !== undefined) return "*";
+    namespaces.push(...stringList(field(condition, "namespaces")));
+  }
+  return [...new Set(namespaces)];
+}
+
+/**
+ * What a whole stack lets each namespace read from Vault, and where that goes beyond what the
+ * namespace's own ExternalSecrets name. Two ways a namespace reads with another's rights:
+ * - a ClusterSecretStore usable from several namespaces that logs in as one fixed service account
+ *   (`serviceAccountRef.namespace` set): ESO requests that account's token whichever namespace asks
+ *   (external-secrets v2.9.0 providers/v1/vault/auth.go createServiceAccountToken);
+ * - a Vault Kubernetes role whose policies grant paths that no ExternalSecret of a namespace it is
+ *   bound to names (a glob grants more than any ExternalSecret can name).
+ */
+export function vaultReadViolations(resources: readonly Pick<PolicyResource, "type" | "props" | "urn" | "name">[]): { message: string; urn: string }[] {
+  const violations: { message: string; urn: string }[] = [];
+  const metadata = (r: Pick<PolicyResource, "props">) => ({
+    name: field(r.props["metadata"], "name"),
+    namespace: field(r.props["metadata"], "namespace"),
+  });
+
+  for (const store of resources.filter((r) => externalSecretsToken(r.type, "ClusterSecretStore"))) {
+    const kubernetes = field(field(field(field(store.props["spec"], "provider"), "vault"), "auth"), "kubernetes");
+    const account = field(kubernetes, "serviceAccountRef");
+    const fixedNamespace = field(account, "namespace");
+    const usableFrom = clusterStoreNamespaces(store.props["spec"]);
+    if (typeof fixedNamespace === "string" && (usableFrom === "*" || usableFrom.length > 1)) {
+      violations.push({
+        urn: store.urn,
+        message:
+          `ClusterSecretStore "${String(metadata(store).name)}" logs in to Vault as service account ` +
+          `${fixedNamespace}/${String(field(account, "name"))} for ${usableFrom === "*" ? "every namespace" : `namespaces ${usableFrom.join(", ")}`}: ` +
+          "each of them reads whatever that one identity may read. Give each namespace its own SecretStore, service account and Vault role.",
+      });
+    }
+  }
+
+  // What each namespace's ExternalSecrets name, as KV v2 API paths (<mount>/data/<key>) where the store is known.
+  const storeMount = (namespace: unknown, ref: unknown): string | undefined => {
+    const kind = field(ref, "kind") ?? "SecretStore";
+    const store = resources.find(
+      (r) =>
+        externalSecretsToken(r.type, String(kind)) &&
+        metadata(r).name === field(ref, "name") &&
+        (kind === "ClusterSecretStore" || metadata(r).namespace === namespace),
+    );
+    const mount = field(field(field(store?.props["spec"], "provider"), "vault"), "path");
+    return typeof mount === "string" ? mount : undefined;
+  };
+  const named = new Map<string, Set<string>>();
+  for (const es of resources.filter((r) => externalSecretsToken(r.type, "ExternalSecret"))) {
+    const namespace = metadata(es).namespace;
+    if (typeof namespace !== "string") continue;
+    const spec = es.props["spec"];
+    const mount = storeMount(namespace, field(spec, "secretStoreRef"));
+    const keys = [
+      ...(Array.isArray(field(spec, "dataFrom")) ? (field(spec, "dataFrom") as unknown[]) : []).map((e) => field(field(e, "extract"), "key")),
+      ...(Array.isArray(field(spec, "data")) ? (field(spec, "data") as unknown[]) : []).map((e) => field(field(e, "remoteRef"), "key")),
+    ].filter((key): key is string => typeof key === "string");
+    const set = named.get(namespace) ?? new Set<string>();
+    for (const key of keys) set.add(mount === undefined ? `*/data/${key}` : `${mount}/data/${key}`);
+    named.set(namespace, set);
+  }
+  const isNamed = (namespace: string, path: string) =>
+    [...(named.get(namespace) ?? [])].some((entry) => entry === path || (entry.startsWith("*/") && path.endsWith(entry.slice(1)) && !path.includes("*") && !path.includes("+")));
+
+  const policiesByName = new Map<string, string>();
+  for (const policy of resources.filter((r) => r.type === TYPES.vaultPolicy)) {
+    const name = policy.props["name"];
+    const document = policy.props["policy"];
+    if (typeof name === "string" && typeof document === "string") policiesByName.set(name, document);
+  }
+  const knownNamespaces = [...new Set([...named.keys()])];
+  for (const role of resources.filter((r) => r.type === TYPES.vaultKubernetesRole)) {
+    const bound = stringList(role.props["boundServiceAccountNamespaces"]);
+    const namespaces = bound.some((b) => b.includes("*")) ? [...new Set([...bound.filter((b) => !b.includes("*")), ...knownNamespaces, "any other namespace"])] : bound;
+    const granted = [...stringList(role.props["tokenPolicies"]), ...stringList(role.props["policies"])].flatMap((name) =>
+      readablePolicyPaths(policiesByName.get(name) ?? ""),
+    );
+    for (const namespace of namespaces) {
+      const beyond = [...new Set(granted.filter((path) => !isNamed(namespace, path)))].sort();
+      if (beyond.length === 0) continue;
+      violations.push({
+        urn: role.urn,
+        message:
+          `Vault role "${String(role.props["roleName"])}" lets namespace ${namespace} read ${beyond.join(", ")}, ` +
+          `which no ExternalSecret in ${namespace} names. Bind each role to one namespace and grant exactly that namespace's paths.`,
+      });
+    }
+  }
+  return violations;
+}
+
+export const vaultReadsScopedToNamespace: StackValidationPolicy = {
+  name: "vault-reads-scoped-to-namespace",
+  description:
+    "Each namespace may read from Vault exactly the paths its own ExternalSecrets name: no ClusterSecretStore shares one " +
+    "service account among several namespaces, and every Vault Kubernetes role grants only what the ExternalSecrets of the " +
+    "namespaces it is bound to name.",
+  enforcementLevel: "mandatory",
+  severity: "critical",
+  validateStack: (args, reportViolation) => {
+    for (const violation of vaultReadViolations(args.resources)) reportViolation(violation.message, violation.urn);
+  },
+};
+
 export const policies: Policies = [
   noPlaintextSecretData,
   deployKeyReadOnly,
@@ -437,4 +573,5 @@ export const policies: Policies = [
   servedApiVersions,
   protectStatefulResources,
   branchProtectionRequired,
+  vaultReadsScopedToNamespace,
 ];

@@ -22,7 +22,7 @@ describe("phase 4 on staging", () => {
     expect(grafana && metadata(grafana).namespace).toBe("monitoring");
     expect(spec(podinfo as RegisteredResource)).toMatchObject({
       refreshInterval: "15m",
-      secretStoreRef: { kind: "ClusterSecretStore", name: "vault-backend" },
+      secretStoreRef: { kind: "SecretStore", name: "vault-backend" },
       target: { name: "podinfo-secrets", creationPolicy: "Owner" },
       dataFrom: [{ extract: { key: "clusters/staging/apps/podinfo" } }],
     });
@@ -36,9 +36,16 @@ describe("phase 4 on staging", () => {
     expect(cloudflare.map((r) => metadata(r).namespace)).toEqual(["cert-manager"]);
   });
 
-  it("limits the ClusterSecretStore to the namespaces that need it", () => {
-    const store = run.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
-    expect(spec(store).conditions).toEqual([{ namespaces: ["cert-manager", "external-secrets", "flux-system", "monitoring", "podinfo", "vault"] }]);
+  it("gives a store only to the namespaces that sync secrets, each logging in as itself", () => {
+    const stores = run.ofType("kubernetes:external-secrets.io/v1:SecretStore");
+    expect(stores.map((store) => metadata(store).namespace).sort()).toEqual(["cert-manager", "flux-system", "monitoring", "podinfo"]);
+    for (const store of stores) {
+      expect(metadata(store).name).toBe("vault-backend");
+      expect((spec(store).provider as { vault: { auth: unknown } }).vault.auth).toEqual({
+        kubernetes: { mountPath: "kubernetes", role: `eso-${metadata(store).namespace}`, serviceAccountRef: { name: "vault-reader" } },
+      });
+    }
+    expect(run.ofType("kubernetes:external-secrets.io/v1:ClusterSecretStore")).toEqual([]);
   });
 
   it("wires a GitHub push webhook to a Flux Receiver on a token only Vault and the cluster hold", () => {
@@ -78,14 +85,17 @@ describe("phase 4 on staging", () => {
   it("waits for Ready on what has a Ready condition, within the configured timeout", () => {
     const waited = run.resources.filter((r) => metadata(r)?.annotations?.["pulumi.com/waitFor"] !== undefined);
     expect(waited.map((r) => r.type.split(":")[2]).sort()).toEqual(
-      ["ClusterSecretStore", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "FluxInstance", "Job", "Receiver"].sort(),
+      ["SecretStore", "SecretStore", "SecretStore", "SecretStore", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "FluxInstance", "Job", "Receiver"].sort(),
     );
     for (const resource of waited.filter((r) => r.type !== "kubernetes:batch/v1:Job")) {
       expect(metadata(resource).annotations?.["pulumi.com/waitFor"]).toBe("condition=Ready");
       expect(resource.customTimeouts).toMatchObject({ create: "300s", update: "300s" });
     }
     expect(run.outputs.ready.value).toEqual([
-      "ClusterSecretStore vault-backend",
+      "SecretStore flux-system/vault-backend",
+      "SecretStore cert-manager/vault-backend",
+      "SecretStore podinfo/vault-backend",
+      "SecretStore monitoring/vault-backend",
       "ExternalSecret flux-system/flux-git-auth-v1",
       "FluxInstance flux-system/flux",
       "ExternalSecret podinfo/podinfo-secrets",

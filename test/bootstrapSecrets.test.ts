@@ -75,4 +75,26 @@ describe("bootstrap secrets in Vault KV v2", () => {
     const written = record.filter((r) => r.type === "vault:kv/secretV2:SecretV2").map((r) => r.name);
     for (const name of ["cloudflare-api-token", "app-podinfo", "app-grafana"]) expect(written).not.toContain(name);
   });
+
+  it("names the setting that needs a secret Vault cannot yet supply (Discord turned on without its URL)", async () => {
+    const world = newWorld();
+    await runProgram({ stack: "staging", env: firstRunEnv(), world });
+    const env: Record<string, string> = { ...firstRunEnv() };
+    delete env.DISCORD_WEBHOOK_URL;
+    const record: RegisteredResource[] = [];
+    const error = await runProgram({ stack: "staging", config: { notifications: { discord: true } }, env, world, record }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(/the first run \(or the first after turning a setting on\) must set it/);
+    expect(error?.message).toContain(
+      "gitops-bootstrap:discordWebhookUrl (or DISCORD_WEBHOOK_URL), needed because gitops-bootstrap:notifications.discord is true: " +
+        'not set, and gitops/clusters/staging/flux/notifications/discord has no "address"',
+    );
+    // Nothing that would carry the missing URL is written.
+    expect(record.filter((r) => r.type === "vault:kv/secretV2:SecretV2").map((r) => r.name)).not.toContain("discord-webhook");
+    // Once a run has written it, later runs read it back without the variable.
+    await runProgram({ stack: "staging", config: { notifications: { discord: true } }, env: firstRunEnv(), world });
+    await expect(runProgram({ stack: "staging", config: { notifications: { discord: true } }, env, world })).resolves.toBeDefined();
+  });
 });

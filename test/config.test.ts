@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, knownConfigKeys, parseConfig, requireSecretsNow } from "../components/config";
 import { stackSource } from "./support/configFixtures";
-import { RegisteredResource } from "./support/engine";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { AppSecrets, AppSecretTarget } from "../components/apps";
+import { RegisteredResource, runProgram as runEngine } from "./support/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 
@@ -237,5 +240,106 @@ describe("k3s hosts", () => {
     };
     const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } })));
     expect(problems).toEqual(['gitops-bootstrap:cluster.k3s.agents[1].host: lists "10.0.0.1" twice: each host runs one k3s']);
+  });
+});
+
+describe("hostile and colliding config", () => {
+  it("lists every problem at once, each naming its key, before anything is registered", () => {
+    const problems = problemsOf(() =>
+      parseConfig(
+        stackSource("staging", {
+          cluster: { mode: "existing", context: "staging", k3s: { version: "v1.33.5+k3s1", servers: [{ host: "10.0.0.1" }] } },
+          vault: {
+            mode: "external",
+            address: "http://vault.example.com:8200",
+            inClusterAddress: "https://reader:s3cr3t-pass@vault.example.com",
+            kubernetesHost: "http://k8s.example.com:6443",
+            pathPrefix: "clusters//staging",
+          },
+          flux: { operatorChartVersion: "0.58.1", distributionVersion: "2.9.x", registry: "https://robot:s3cr3t-pass@ghcr.io/fluxcd" },
+          namespaces: ["monitoring", "monitoring", "flux-system"],
+          apps: [
+            { name: "c", namespace: "a-b", keys: ["x"] },
+            { name: "b-c", namespace: "a", keys: ["x"] },
+            { name: "a-b", namespace: "web", keys: ["c"] },
+            { name: "a", namespace: "web", keys: ["b-c", "api-key", "api_key", ".."] },
+            { name: "vault-app", namespace: "vault", keys: ["x"] },
+          ],
+          cloudflare: { enabled: true, namespaces: ["cert-manager", "cert-manager"] },
+        }),
+      ),
+    );
+    expect(problems).toEqual([
+      'gitops-bootstrap:cluster.k3s: must not be set when mode is "existing" (nothing would install k3s): remove it, or set mode to "k3s"',
+      expect.stringMatching(/^gitops-bootstrap:flux.registry: must be an image registry such as "ghcr.io\/fluxcd"/),
+      "gitops-bootstrap:namespaces[2]: must not be one of the namespaces the bootstrap itself runs in (flux-system, vault, external-secrets): " +
+        'workloads there would share it with Flux\'s credentials or Vault\'s keys (got "flux-system")',
+      expect.stringMatching(/^gitops-bootstrap:vault.address: must use https: the Vault token would cross the network in cleartext/),
+      expect.stringMatching(/^gitops-bootstrap:vault.inClusterAddress: must not carry credentials/),
+      expect.stringMatching(/^gitops-bootstrap:vault.pathPrefix: must be a KV path prefix/),
+      expect.stringMatching(/^gitops-bootstrap:vault.kubernetesHost: must use https/),
+      expect.stringMatching(/^gitops-bootstrap:apps\[3\].keys\[3\]: must not be "." or start with ".."/),
+      expect.stringMatching(/^gitops-bootstrap:apps\[4\].namespace: must not be one of the namespaces the bootstrap itself runs in/),
+      'gitops-bootstrap:apps[3].keys[0]: key "b-c" of app "a" and key "c" of app "a-b" both read the variable APP_A_B_C: rename one',
+      'gitops-bootstrap:apps[3].keys[2]: key "api_key" of app "a" and key "api-key" of app "a" both read the variable APP_A_API_KEY: rename one',
+      'gitops-bootstrap:apps[1].name: app "b-c" in namespace "a" and app "c" in namespace "a-b" both make the name "a-b-c": rename one',
+      'gitops-bootstrap:namespaces[1]: repeats "monitoring" (already at [0])',
+      'gitops-bootstrap:cloudflare.namespaces[1]: repeats "cert-manager" (already at [0])',
+    ]);
+    expect(problems.join("\n")).not.toMatch(/s3cr3t|reader|robot/);
+  });
+
+  it("refuses a context in k3s mode, and accepts plain http only to a port-forward", () => {
+    const k3s = { version: "v1.33.5+k3s1", servers: [{ host: "10.0.0.1" }] };
+    expect(problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", context: "prod", k3s } })))).toEqual([
+      'gitops-bootstrap:cluster.context: applies only when mode is "existing" (k3s mode uses the kubeconfig it installs): remove it',
+    ]);
+    const portForward = parseConfig(
+      stackSource("staging", { vault: { mode: "in-cluster", address: "http://127.0.0.1:8200", pathPrefix: "clusters/staging" } }),
+    );
+    expect(portForward.vault.address).toBe("http://127.0.0.1:8200");
+  });
+
+  it("stops the program before its first resource", async () => {
+    const record: RegisteredResource[] = [];
+    const run = runProgram({
+      stack: "staging",
+      config: {
+        apps: [
+          { name: "c", namespace: "a-b", keys: ["k"] },
+          { name: "b-c", namespace: "a", keys: ["k"] },
+        ],
+      },
+      env: firstRunEnv(),
+      record,
+    });
+    await expect(run).rejects.toThrow(/Invalid stack configuration \(1 problem\); nothing was created:\n {2}- gitops-bootstrap:apps\[1\].name: app "b-c"/);
+    expect(record).toEqual([]);
+  });
+
+  it("could not hide a name collision if config let one through: the test engine refuses the duplicate URN", async () => {
+    const target = (name: string, namespace: string): AppSecretTarget => ({
+      name,
+      namespace,
+      secretName: `${name}-secrets`,
+      vaultPath: `apps/${name}`,
+      refreshInterval: "1h",
+      dependsOn: [],
+    });
+    await expect(
+      runEngine({
+        loadProgram: async () => {
+          const store = new random.RandomPassword("store", { length: 8 });
+          new AppSecrets("app-secrets", {
+            apps: [target("c", "a-b"), target("b-c", "a")],
+            storeName: "vault-backend",
+            storeFor: () => store,
+            provider: new k8s.Provider("k8s", {}),
+            readyTimeoutSeconds: 60,
+          });
+          return {};
+        },
+      }),
+    ).rejects.toThrow(/Duplicate resource URN '.*app-secrets-a-b-c-secrets'/);
   });
 });

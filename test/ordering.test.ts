@@ -24,11 +24,17 @@ describe("the phases are data dependencies, not a serial script", () => {
   it("waits for the Flux operator (CRDs) and the store before the custom resources that need them", () => {
     const flux = run.one("kubernetes:fluxcd.controlplane.io/v1:FluxInstance");
     expect(run.dependsOn(flux, run.one("kubernetes:helm.sh/v3:Release", "flux-operator"))).toBe(true);
-    const store = run.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
-    expect(run.dependsOn(store, run.one("kubernetes:helm.sh/v3:Release", "external-secrets"))).toBe(true);
-    expect(run.dependsOn(store, run.one("vault:kubernetes/authBackendRole:AuthBackendRole"))).toBe(true);
+    const stores = run.ofType("kubernetes:external-secrets.io/v1:SecretStore");
+    const namespaceOf = (r: { inputs: Record<string, unknown> }) => (r.inputs.metadata as { namespace: string }).namespace;
+    expect(stores.length).toBe(4);
+    for (const store of stores) {
+      expect(run.dependsOn(store, run.one("kubernetes:helm.sh/v3:Release", "external-secrets"))).toBe(true);
+      expect(run.dependsOn(store, run.one("vault:kubernetes/authBackendRole:AuthBackendRole", `vault-access-reader-${namespaceOf(store)}`))).toBe(true);
+      expect(run.dependsOn(store, run.one("vault:kubernetes/authBackendConfig:AuthBackendConfig"))).toBe(true);
+    }
     for (const externalSecret of run.ofType("kubernetes:external-secrets.io/v1:ExternalSecret")) {
-      expect(run.dependsOn(externalSecret, store), externalSecret.name).toBe(true);
+      const own = stores.find((store) => namespaceOf(store) === namespaceOf(externalSecret));
+      expect(own && run.dependsOn(externalSecret, own), externalSecret.name).toBe(true);
     }
     const receiver = run.one("kubernetes:notification.toolkit.fluxcd.io/v1:Receiver");
     expect(run.dependsOn(receiver, flux)).toBe(true);

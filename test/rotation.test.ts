@@ -48,8 +48,8 @@ describe("rotation: new credential, consumers switched, old one deleted last", (
     );
     // Nothing in the new generation asks to be deleted before its replacement is ready.
     expect(after.resources.filter((r) => r.deleteBeforeReplace)).toEqual([]);
-    // Vault lets ESO read the new path.
-    expect(String(after.one("vault:index/policy:Policy").inputs.policy)).toContain("clusters/staging/flux/git-auth-v2");
+    // Vault lets flux-system's store read the new path.
+    expect(String(after.one("vault:index/policy:Policy", "vault-access-reader-flux-system").inputs.policy)).toContain("clusters/staging/flux/git-auth-v2");
   });
 
   it("rotates the webhook token with a new Receiver and GitHub webhook next to the old ones", async () => {

@@ -1,9 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  authMountProblem,
+  appEnvVarCollisions,
+  appNameCollisions,
   appSecretEnvVar,
   cidrProblem,
   dns1123LabelProblem,
   dns1123SubdomainProblem,
+  duplicateEntries,
   durationProblem,
   durationSeconds,
   gitBranchProblem,
@@ -11,9 +15,17 @@ import {
   githubRepositoryProblem,
   hostnameProblem,
   isClusterInternalHost,
+  inClusterUrlProblem,
+  isLoopbackHost,
+  kubernetesApiUrlProblem,
+  kvMountProblem,
+  kvPathPrefixProblem,
   reachableUrlProblem,
+  registryProblem,
   repositoryPathProblem,
   secretKeyProblem,
+  tenantNamespaceProblem,
+  urlProblem,
 } from "../components/validation";
 
 describe("validators", () => {
@@ -120,5 +132,105 @@ describe("validators", () => {
   it("names app secret variables predictably", () => {
     expect(appSecretEnvVar("podinfo", "api-key")).toBe("APP_PODINFO_API_KEY");
     expect(appSecretEnvVar("my-app", "tls.crt")).toBe("APP_MY_APP_TLS_CRT");
+  });
+});
+
+describe("hostile URLs", () => {
+  it("knows loopback hosts as URL.hostname spells them", () => {
+    for (const host of ["localhost", "vault.e2e.localhost", "127.0.0.1", "127.1.2.3", "[::1]"]) expect(isLoopbackHost(host), host).toBe(true);
+    for (const host of ["0.0.0.0", "10.0.0.1", "localhost.example.com", "127.0.0.1.example.com", "[::2]"]) expect(isLoopbackHost(host), host).toBe(false);
+    expect(isClusterInternalHost("[::1]")).toBe(false);
+  });
+
+  it("sends a Vault token only over https, or plain http to loopback", () => {
+    expect(reachableUrlProblem("http://[::1]:8200")).toBeUndefined();
+    expect(reachableUrlProblem("http://localhost:8200")).toBeUndefined();
+    expect(reachableUrlProblem("https://vault.example.com/prefix")).toBeUndefined();
+    for (const url of ["http://vault.example.com", "http://10.0.0.5:8200", "http://0.0.0.0:8200", "http://localhost.example.com"]) {
+      expect(reachableUrlProblem(url), url).toMatch(/must use https: the Vault token would cross the network in cleartext/);
+    }
+  });
+
+  it("refuses credentials in every URL key, without echoing them", () => {
+    const url = "https://admin:hunter2@vault.example.com";
+    for (const problem of [reachableUrlProblem(url), urlProblem(url), kubernetesApiUrlProblem(url), urlProblem("http://token@vault.vault.svc:8200")]) {
+      expect(problem).toMatch(/must not carry credentials/);
+      expect(problem).not.toMatch(/hunter2|admin|token@/);
+    }
+    expect(reachableUrlProblem("https://vault.example.com/?token=hunter2")).toBe('must not carry a query or fragment ("?…", "#…")');
+    expect(urlProblem("http://vault.vault.svc:8200#x")).toMatch(/query or fragment/);
+  });
+
+  it("wants https for the Kubernetes API Vault reviews tokens against", () => {
+    expect(kubernetesApiUrlProblem("https://kubernetes.default.svc")).toBeUndefined();
+    expect(kubernetesApiUrlProblem("http://127.0.0.1:6443")).toBeUndefined();
+    expect(kubernetesApiUrlProblem("http://k8s.example.com:6443")).toMatch(/must use https: Vault sends service account tokens/);
+  });
+
+  it("lets ESO use plain http only inside the cluster", () => {
+    expect(inClusterUrlProblem("http://vault.vault.svc:8200")).toBeUndefined();
+    expect(inClusterUrlProblem("https://vault.example.com")).toBeUndefined();
+    expect(inClusterUrlProblem("http://vault.example.com:8200")).toMatch(/must use https for a host outside the cluster/);
+  });
+
+  it("keeps mounts off the paths Vault reserves", () => {
+    expect(kvMountProblem("gitops")).toBeUndefined();
+    for (const mount of ["sys", "auth", "identity", "cubbyhole"]) expect(kvMountProblem(mount), mount).toMatch(/Vault reserves/);
+    expect(kvMountProblem("Git/Ops")).toMatch(/Vault mount path/);
+    expect(authMountProblem("kubernetes")).toBeUndefined();
+    expect(authMountProblem("token")).toMatch(/token auth method/);
+    expect(authMountProblem("Kube")).toMatch(/DNS-1123/);
+  });
+
+  it("checks KV prefixes and registries", () => {
+    for (const ok of ["clusters/staging", "a", "team_a/env-1"]) expect(kvPathPrefixProblem(ok), ok).toBeUndefined();
+    for (const bad of ["clusters//staging", "/clusters", "clusters/", "clusters/../x", "Clusters", "a-", ""]) expect(kvPathPrefixProblem(bad), bad).toBeDefined();
+    for (const ok of ["ghcr.io/fluxcd", "registry.example.com:5000/mirror/fluxcd", "localhost:5000"]) expect(registryProblem(ok), ok).toBeUndefined();
+    for (const bad of ["https://ghcr.io/fluxcd", "user:pass@ghcr.io/fluxcd", "GHCR.io", "ghcr.io/", ""]) expect(registryProblem(bad), bad).toBeDefined();
+    expect(registryProblem("user:pass@ghcr.io")).not.toMatch(/pass/);
+  });
+});
+
+describe("names that collide or a cluster refuses", () => {
+  it("refuses Secret keys the API server refuses", () => {
+    for (const key of [".", "..", "..data"]) expect(secretKeyProblem(key), key).toMatch(/must not be "\." or start with "\.\."/);
+    expect(secretKeyProblem(".dotfile")).toBeUndefined();
+  });
+
+  it("keeps apps out of the namespaces the bootstrap runs in", () => {
+    for (const namespace of ["flux-system", "vault", "external-secrets"]) {
+      expect(tenantNamespaceProblem(namespace), namespace).toMatch(/namespaces the bootstrap itself runs in/);
+    }
+    expect(tenantNamespaceProblem("kube-system")).toMatch(/Kubernetes creates itself/);
+    expect(tenantNamespaceProblem("podinfo")).toBeUndefined();
+  });
+
+  it("names every repeat in a list", () => {
+    expect(duplicateEntries(["a", "b", "a", "a"])).toEqual([
+      { index: 2, message: 'repeats "a" (already at [0])' },
+      { index: 3, message: 'repeats "a" (already at [0])' },
+    ]);
+    expect(duplicateEntries(["a", "b"])).toEqual([]);
+  });
+
+  it("names both sides of an environment variable collision", () => {
+    expect(
+      appEnvVarCollisions([
+        { name: "a-b", namespace: "x", keys: ["c"] },
+        { name: "a", namespace: "y", keys: ["b-c", "api-key", "api_key", "api.key"] },
+      ]),
+    ).toEqual([
+      { app: 1, key: 0, message: 'key "b-c" of app "a" and key "c" of app "a-b" both read the variable APP_A_B_C: rename one' },
+      { app: 1, key: 2, message: 'key "api_key" of app "a" and key "api-key" of app "a" both read the variable APP_A_API_KEY: rename one' },
+      { app: 1, key: 3, message: 'key "api.key" of app "a" and key "api-key" of app "a" both read the variable APP_A_API_KEY: rename one' },
+    ]);
+    expect(appEnvVarCollisions([{ name: "a", namespace: "x", keys: ["b"] }, { name: "b", namespace: "x", keys: ["a"] }])).toEqual([]);
+  });
+
+  it("names both apps whose namespace and name join to one resource name", () => {
+    expect(appNameCollisions([{ name: "c", namespace: "a-b", keys: [] }, { name: "b-c", namespace: "a", keys: [] }])).toEqual([
+      { app: 1, message: 'app "b-c" in namespace "a" and app "c" in namespace "a-b" both make the name "a-b-c": rename one' },
+    ]);
+    expect(appNameCollisions([{ name: "c", namespace: "a-b", keys: [] }, { name: "c", namespace: "a", keys: [] }])).toEqual([]);
   });
 });

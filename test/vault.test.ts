@@ -36,10 +36,12 @@ describe("Vault", () => {
     expect(provider.inputs.token).toBe("hvs.mock-root-token");
     expect(JSON.stringify(provider.wireInputs.token)).toContain("1b47061264138c4ac30d75fd1eb44270");
     // ESO, in the cluster, uses the in-cluster address.
-    const store = run.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
+    const store = run.one("kubernetes:external-secrets.io/v1:SecretStore", "secret-stores-flux-system");
     expect((store.inputs.spec as { provider: { vault: { server: string } } }).provider.vault.server).toBe("http://vault.vault.svc:8200");
-    // Vault reviews ESO's tokens itself: no reviewer account.
-    expect(run.ofType("kubernetes:core/v1:ServiceAccount").map((r) => r.name)).toEqual(["vault-init"]);
+    // Vault reviews the readers' tokens itself: no reviewer account, only one reader per reading namespace.
+    expect(run.ofType("kubernetes:core/v1:ServiceAccount").map((r) => r.name).sort()).toEqual(
+      ["secret-stores-cert-manager", "secret-stores-flux-system", "secret-stores-monitoring", "secret-stores-podinfo", "vault-init"],
+    );
   });
 
   it("creates no Ingress for a port-forward address, and TLS where a Secret is named", () => {
@@ -71,7 +73,7 @@ describe("Vault", () => {
     expect(JSON.stringify(authConfig.wireInputs.tokenReviewerJwt)).toContain("1b47061264138c4ac30d75fd1eb44270");
     const binding = run.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding");
     expect(binding.inputs).toMatchObject({ roleRef: { name: "system:auth-delegator" } });
-    const store = run.one("kubernetes:external-secrets.io/v1:ClusterSecretStore");
+    const store = run.one("kubernetes:external-secrets.io/v1:SecretStore", "secret-stores-podinfo");
     expect((store.inputs.spec as { provider: { vault: { server: string } } }).provider.vault.server).toBe("https://vault.acme.example:8200");
   });
 
@@ -89,25 +91,29 @@ describe("Vault", () => {
     ).rejects.toThrow(/gitops-bootstrap:vault.address: must be reachable from the machine that runs pulumi/);
   });
 
-  it("grants ESO read on exactly the paths it syncs, and nothing else", async () => {
+  it("gives each reading namespace a role bound to its own reader, with a policy on exactly its paths", async () => {
     const run = await runProgram({ stack: "staging", env: firstRunEnv(), world: newWorld() });
-    const policy = String(run.one("vault:index/policy:Policy").inputs.policy);
-    const paths = [...policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]).sort();
-    expect(paths).toEqual(
-      [
-        "gitops/data/clusters/staging/apps/grafana",
-        "gitops/data/clusters/staging/apps/podinfo",
-        "gitops/data/clusters/staging/cloudflare",
-        "gitops/data/clusters/staging/flux/git-auth-v1",
-        "gitops/data/clusters/staging/flux/webhook-token-v1",
-      ].sort(),
-    );
-    expect(policy).not.toMatch(/\*|github"|create|update|delete|list/);
-    const role = run.one("vault:kubernetes/authBackendRole:AuthBackendRole");
-    expect(role.inputs).toMatchObject({
-      roleName: "external-secrets",
-      boundServiceAccountNames: ["external-secrets"],
-      boundServiceAccountNamespaces: ["external-secrets"],
+    const pathsOf = (namespace: string) => {
+      const policy = String(run.one("vault:index/policy:Policy", `vault-access-reader-${namespace}`).inputs.policy);
+      expect(policy).not.toMatch(/\*|github"|create|update|delete|list/);
+      return [...policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]).sort();
+    };
+    expect(pathsOf("flux-system")).toEqual(["gitops/data/clusters/staging/flux/git-auth-v1", "gitops/data/clusters/staging/flux/webhook-token-v1"]);
+    expect(pathsOf("podinfo")).toEqual(["gitops/data/clusters/staging/apps/podinfo"]);
+    expect(pathsOf("monitoring")).toEqual(["gitops/data/clusters/staging/apps/grafana"]);
+    expect(pathsOf("cert-manager")).toEqual(["gitops/data/clusters/staging/cloudflare"]);
+    expect(run.ofType("vault:index/policy:Policy").length).toBe(4);
+    expect(run.one("vault:kubernetes/authBackendRole:AuthBackendRole", "vault-access-reader-podinfo").inputs).toMatchObject({
+      roleName: "eso-podinfo",
+      boundServiceAccountNames: ["vault-reader"],
+      boundServiceAccountNamespaces: ["podinfo"],
+      tokenPolicies: ["gitops-podinfo-read"],
+    });
+    expect(run.outputs.vaultReaderRoles.value).toEqual({
+      "flux-system": "eso-flux-system",
+      "cert-manager": "eso-cert-manager",
+      podinfo: "eso-podinfo",
+      monitoring: "eso-monitoring",
     });
     const mount = run.one("vault:index/mount:Mount");
     expect(mount.inputs).toMatchObject({ path: "gitops", type: "kv", options: { version: "2" } });

@@ -44,7 +44,7 @@ export type Phase = BuildPhase | 5;
 export const phaseTitles: Readonly<Record<Phase, { readonly name: string; readonly detail: string }>> = {
   1: { name: "infrastructure", detail: "cluster, namespaces, Flux operator, Vault, External Secrets Operator" },
   2: { name: "secret population", detail: "bootstrap and generated secrets into Vault KV, deploy key, GitHub provider, starter layout, branch ruleset" },
-  3: { name: "Flux auth switch", detail: "ClusterSecretStore, git credentials through ESO, FluxInstance" },
+  3: { name: "Flux auth switch", detail: "per-namespace SecretStores, git credentials through ESO, FluxInstance" },
   4: { name: "applications", detail: "app secrets, push webhook, notifications, Flux monitoring" },
   5: { name: "verification", detail: "resources Pulumi holds until their condition is met" },
 };
@@ -62,6 +62,7 @@ export const componentPhases: Readonly<Record<string, BuildPhase>> = {
   "gitops:github:DeployKey": 2,
   "gitops:github:Scaffold": 2,
   "gitops:github:BranchProtection": 2,
+  "gitops:eso:NamespaceSecretStores": 3,
   "gitops:flux:Instance": 3,
   "gitops:apps:AppSecrets": 4,
   "gitops:flux:WebhookReceiver": 4,

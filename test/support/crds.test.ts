@@ -132,6 +132,9 @@ describe("CRD catalogue", () => {
         "external-secrets.io/v1beta1 ClusterSecretStore served=false Cluster",
         "external-secrets.io/v1 ExternalSecret served=true Namespaced",
         "external-secrets.io/v1beta1 ExternalSecret served=false Namespaced",
+        // Derived from ClusterSecretStore (same spec type in ESO).
+        "external-secrets.io/v1 SecretStore served=true Namespaced",
+        "external-secrets.io/v1beta1 SecretStore served=false Namespaced",
         "fluxcd.controlplane.io/v1 FluxInstance served=true Namespaced",
         "notification.toolkit.fluxcd.io/v1beta3 Alert served=true Namespaced",
         "notification.toolkit.fluxcd.io/v1beta3 Provider served=true Namespaced",

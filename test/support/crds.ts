@@ -104,6 +104,14 @@ function loadCrds(): Crd[] {
     }
   }
   if (crds.length === 0) throw new Error(`no CustomResourceDefinition found in ${dir}`);
+  // ESO's SecretStore and ClusterSecretStore share one Go spec type (SecretStoreSpec), so their CRDs
+  // differ only in scope, names and descriptions (external-secrets v2.9.0
+  // config/crds/bases/external-secrets.io_{secretstores,clustersecretstores}.yaml, compared without
+  // descriptions): the namespaced kind is validated against the cluster kind's schema.
+  const clusterStore = crds.find((crd) => crd.group === "external-secrets.io" && crd.kind === "ClusterSecretStore");
+  if (clusterStore !== undefined && !crds.some((crd) => crd.group === "external-secrets.io" && crd.kind === "SecretStore")) {
+    crds.push({ ...clusterStore, kind: "SecretStore", plural: "secretstores", scope: "Namespaced" });
+  }
   crdCache = crds;
   return crds;
 }
