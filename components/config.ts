@@ -7,6 +7,8 @@ import {
   dns1123LabelProblem,
   durationProblem,
   durationSeconds,
+  externalSecretsChartProblem,
+  fluxDistributionProblem,
   gitBranchProblem,
   githubOwnerProblem,
   githubRepositoryProblem,
@@ -116,7 +118,7 @@ export const defaultFluxComponents = [
 ] as const;
 
 const fluxSchema = z.strictObject({
-  operatorChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.33.0"'),
+  operatorChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.58.1"'),
   distributionVersion: z
     .string()
     .regex(/^\d+\.(\d+|x)\.(\d+|x)$/, 'must be a Flux version or range such as "2.8.x" or "2.8.1"'),
@@ -126,6 +128,12 @@ const fluxSchema = z.strictObject({
   multitenant: z.boolean().default(false),
   networkPolicy: z.boolean().default(true),
   syncInterval: duration.default("10m"),
+}).superRefine((flux, ctx) => {
+  const message = fluxDistributionProblem(flux.operatorChartVersion, flux.distributionVersion, {
+    operator: fullKey("flux.operatorChartVersion"),
+    distribution: fullKey("flux.distributionVersion"),
+  });
+  if (message !== undefined) ctx.addIssue({ code: "custom", path: ["distributionVersion"], message });
 });
 
 const vaultSchema = z
@@ -154,7 +162,10 @@ const vaultSchema = z
   });
 
 const externalSecretsSchema = z.strictObject({
-  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.19.2"'),
+  chartVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "2.9.0"')
+    .superRefine(check(externalSecretsChartProblem)),
   storeName: label.default("vault-backend"),
   refreshInterval: duration.default("1h"),
 });

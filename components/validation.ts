@@ -3,6 +3,15 @@
  * message (what is expected) or undefined, so config.ts can collect every problem before anything
  * is registered and tests can exercise them without Pulumi's runtime.
  */
+import {
+  compareVersions,
+  externalSecretsApi,
+  fluxBundledBy,
+  fluxFirstBundledBy,
+  matchesFluxVersion,
+  newestCheckedFluxOperator,
+  parseVersion,
+} from "./versions";
 
 /** RFC 1123 label: what Kubernetes requires of namespace and most object names. */
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -177,4 +186,56 @@ export function secretKeyProblem(value: string): string | undefined {
 /** The environment variable that can carry an app secret: APP_<APP>_<KEY>, upper-cased, '-'/'.' → '_'. */
 export function appSecretEnvVar(app: string, key: string): string {
   return `APP_${app}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+}
+
+/**
+ * Why a flux-operator release cannot install the requested Flux, or undefined when its image bundles
+ * a matching version. Without one the FluxInstance never becomes Ready: the operator answers "no
+ * match found for semver" (flux-operator internal/builder/semver.go). A `distribution.artifact` does
+ * not widen the choice: since v0.54.0 the operator only selects Flux minors its image embeds
+ * (flux-operator commit 79a3905; docs/api/v1/fluxinstance.md, "Distribution artifact").
+ * `keys` are the full config keys of the two settings, for the message.
+ */
+export function fluxDistributionProblem(
+  operatorVersion: string,
+  distributionVersion: string,
+  keys: { readonly operator: string; readonly distribution: string },
+): string | undefined {
+  // A malformed version has its own message (config.ts): say nothing more about it here.
+  if (parseVersion(operatorVersion) === undefined || !/^\d+\.(\d+|x)\.(\d+|x)$/.test(distributionVersion)) return undefined;
+  const bundled = fluxBundledBy(operatorVersion);
+  if (bundled.some((version) => matchesFluxVersion(distributionVersion, version))) return undefined;
+  const minors = [...new Set(bundled.map((version) => version.split(".").slice(0, 2).join(".")))].reverse().map((minor) => `"${minor}.x"`);
+  const instead = `, or set ${keys.distribution} to one it bundles (${minors.join(", ")})`;
+  const known = Object.keys(fluxFirstBundledBy).filter((version) => matchesFluxVersion(distributionVersion, version));
+  if (known.length === 0) {
+    const operator = parseVersion(operatorVersion);
+    const newest = parseVersion(newestCheckedFluxOperator) as readonly [number, number, number];
+    if (operator !== undefined && compareVersions(operator, newest) > 0) {
+      return (
+        `"${distributionVersion}" is not a Flux version components/versions.ts knows (checked up to flux-operator ${newestCheckedFluxOperator}): ` +
+        `add what flux-operator ${operatorVersion} (${keys.operator}) bundles there (config/data/flux at tag v${operatorVersion})${instead}`
+      );
+    }
+    return `no flux-operator release bundles Flux "${distributionVersion}", so the FluxInstance would never become Ready; set it to one that flux-operator ${operatorVersion} (${keys.operator}) bundles: ${minors.join(", ")}`;
+  }
+  const firstOperator = known
+    .map((version) => fluxFirstBundledBy[version])
+    .sort((a, b) => compareVersions(parseVersion(a) as readonly [number, number, number], parseVersion(b) as readonly [number, number, number]))[0];
+  const range = bundled.length > 0 ? `Flux ${bundled[0]} … ${bundled[bundled.length - 1]} only` : "no Flux version this project knows";
+  return (
+    `flux-operator ${operatorVersion} (${keys.operator}) bundles ${range}, so Flux "${distributionVersion}" would never install ` +
+    `(the FluxInstance never becomes Ready). Set ${keys.operator} to ${firstOperator} or newer${instead}`
+  );
+}
+
+/** Why an External Secrets chart cannot serve the API version this program writes, or undefined. */
+export function externalSecretsChartProblem(chartVersion: string): string | undefined {
+  const chart = parseVersion(chartVersion);
+  const first = parseVersion(externalSecretsApi.firstServedByChart) as readonly [number, number, number];
+  if (chart === undefined || compareVersions(chart, first) >= 0) return undefined;
+  return (
+    `chart ${chartVersion} does not serve ${externalSecretsApi.apiVersion}, which this program writes: use ` +
+    `${externalSecretsApi.firstServedByChart} or newer (v1beta1 stopped being served in 0.17.0)`
+  );
 }

@@ -64,7 +64,7 @@ describe("parseConfig", () => {
   });
 
   it("prints one readable error that says nothing was created", () => {
-    expect(() => parseConfig(stackSource("staging", { flux: { operatorChartVersion: "0.33.0", distributionVersion: "2.8.x", syncInterval: "1 hour" } }))).toThrow(
+    expect(() => parseConfig(stackSource("staging", { flux: { operatorChartVersion: "0.58.1", distributionVersion: "2.9.x", syncInterval: "1 hour" } }))).toThrow(
       /Invalid stack configuration \(1 problem\); nothing was created:\n {2}- gitops-bootstrap:flux.syncInterval: must be a duration/,
     );
   });
