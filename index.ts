@@ -320,6 +320,7 @@ if (channels.length > 0) {
     provider: k8sProvider,
     readyTimeoutSeconds: readyTimeout,
     fluxInstance: flux.instance,
+    namespaces: namespaces.names,
   });
 }
 
