@@ -242,7 +242,7 @@ const flux = new FluxInstance("flux", {
   syncInterval: config.flux.syncInterval,
   auth: { kind: config.github.auth, pullSecretName },
   // An empty repository or path fails here, with what to commit, instead of a Flux error loop.
-  repositoryCheck: checkRepositoryPath(config.github, githubProvider),
+  repositoryCheck: checkRepositoryPath(config.github, githubProvider, config.secrets.githubToken),
   provider: k8sProvider,
   readyTimeoutSeconds: readyTimeout,
   dependsOn: [fluxOperator.release, gitAuthSecret],
