@@ -13,12 +13,14 @@ import {
   githubOwnerProblem,
   githubRepositoryProblem,
   hostnameProblem,
+  k3sIngressProblems,
   managedNamespaceProblem,
   reachableUrlProblem,
   repositoryPathProblem,
   secretKeyProblem,
   urlProblem,
 } from "./validation";
+import { isLoopbackAddress } from "./vault";
 
 /** The Pulumi project name; also the namespace of every config key below. */
 export const projectName = "gitops-bootstrap";
@@ -241,6 +243,24 @@ const settingsSchema = z
     });
     if (settings.notifications.slack && settings.notifications.channel === undefined) {
       ctx.addIssue({ code: "custom", path: ["notifications", "channel"], message: "is required when slack is true" });
+    }
+    if (settings.cluster.mode === "k3s" && settings.cluster.k3s !== undefined) {
+      const behindIngress = (address: string) => {
+        try {
+          return !isLoopbackAddress(address);
+        } catch {
+          return false;
+        }
+      };
+      const ingresses = [
+        ...(settings.vault.mode === "in-cluster" && behindIngress(settings.vault.address)
+          ? [{ key: fullKey("vault.address"), className: settings.vault.ingressClassName }]
+          : []),
+        ...(settings.webhook ? [{ key: fullKey("webhook.host"), className: settings.webhook.ingressClassName }] : []),
+      ];
+      for (const message of k3sIngressProblems(settings.cluster.k3s.disable ?? [], ingresses)) {
+        ctx.addIssue({ code: "custom", path: ["cluster", "k3s", "disable"], message });
+      }
     }
     if (settings.github.deployKey.readWrite && !settings.flux.components.includes("image-automation-controller")) {
       ctx.addIssue({

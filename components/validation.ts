@@ -239,3 +239,39 @@ export function externalSecretsChartProblem(chartVersion: string): string | unde
     `${externalSecretsApi.firstServedByChart} or newer (v1beta1 stopped being served in 0.17.0)`
   );
 }
+
+/** An Ingress the stack creates: the config key that asks for it, and its class (undefined: the default class). */
+export interface PlannedIngress {
+  readonly key: string;
+  readonly className?: string;
+}
+
+/**
+ * Why a k3s cluster this stack installs cannot serve the stack's Ingresses ([] when it can).
+ * `disable` is cluster.k3s.disable. k3s ships one Ingress controller (Traefik) and one load
+ * balancer (servicelb, which publishes the nodes' addresses for Traefik's LoadBalancer Service).
+ * Without servicelb nothing gives Traefik an address: nothing answers on 80/443, and
+ * pulumi-kubernetes' Ingress await, which waits for `.status.loadBalancer.ingress`
+ * (pulumi-kubernetes provider/pkg/await/ingress.go: ingressReady = len(Status.LoadBalancer.Ingress) > 0),
+ * runs until its timeout.
+ */
+export function k3sIngressProblems(disable: readonly string[], ingresses: readonly PlannedIngress[]): string[] {
+  if (ingresses.length === 0) return [];
+  const keys = ingresses.map((ingress) => ingress.key).join(" and ");
+  const problems: string[] = [];
+  const onTraefik = ingresses.filter((ingress) => ingress.className === undefined || ingress.className === "traefik");
+  if (disable.includes("traefik") && onTraefik.length > 0) {
+    problems.push(
+      `lists "traefik", the only Ingress controller k3s ships, but ${onTraefik.map((ingress) => ingress.key).join(" and ")} ` +
+        `need an Ingress of class "traefik" (or the default class): remove "traefik" from it`,
+    );
+  }
+  if (disable.includes("servicelb")) {
+    problems.push(
+      `lists "servicelb", and nothing else in a cluster this stack installs gives Traefik's LoadBalancer Service an address, ` +
+        `so nothing answers for ${keys}: pulumi-kubernetes waits for the Ingress's .status.loadBalancer.ingress until it times out. ` +
+        `Remove "servicelb" from it (k3s's servicelb publishes the nodes' addresses and serves ports 80 and 443 on them)`,
+    );
+  }
+  return problems;
+}

@@ -234,6 +234,7 @@ describe("k3s hosts", () => {
       version: "v1.33.5+k3s1",
       servers: [{ host: "10.0.0.1" }],
       agents: [{ host: "10.0.0.2" }, { host: "10.0.0.1" }],
+      disable: [],
     };
     const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } })));
     expect(problems).toEqual(['gitops-bootstrap:cluster.k3s.agents[1].host: lists "10.0.0.1" twice: each host runs one k3s']);
