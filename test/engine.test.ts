@@ -39,6 +39,8 @@ describe("test engine: preview of a fresh stack", () => {
     );
   });
 
+  // pulumi-kubernetes answers a Create in preview with its inputs (or a server-side dry run) and no ID
+  // (provider/pkg/provider/provider.go, Create: `CreateResponse{Id: "", Properties: req.GetProperties()}`).
   it("fails it too when the ID comes from an output the preview knows (metadata echoes the inputs)", async () => {
     await expect(readBack(newWorld(), true, (job) => job.metadata.apply(() => "vault/vault-init"))).rejects.toThrow(
       "resource 'vault/vault-init' does not exist",

@@ -19,6 +19,7 @@ describe.each(["staging", "prod"])("first run of %s on an empty cluster", (stack
     // The read of Vault's init Secret is registered, with its ID unknown, so the engine skips it.
     const initMaterial = preview.one("kubernetes:core/v1:Secret", "vault-init-material");
     expect(initMaterial.read).toBe(true);
+    expect(initMaterial.readId).toBe(unknownSentinel);
     // The Vault provider's token comes from that Secret: unknown until the update.
     expect(JSON.stringify(preview.one("pulumi:providers:vault").wireInputs.token)).toContain(unknownSentinel);
     // The GitHub token is known (from the environment), so the repository is checked for real.
@@ -31,5 +32,6 @@ describe.each(["staging", "prod"])("first run of %s on an empty cluster", (stack
     expect(typeAndName(preview)).toEqual(typeAndName(update));
     expect([...world.kubernetesSecrets.keys()]).toEqual(["vault/vault-init"]);
     expect(update.one("pulumi:providers:vault").inputs.token).toBe("hvs.mock-root-token");
+    expect(update.one("kubernetes:core/v1:Secret", "vault-init-material").readId).toBe("vault/vault-init");
   });
 });

@@ -42,6 +42,8 @@ export interface RegisteredResource {
   readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
   /** True for `Resource.get(...)` reads. */
   readonly read: boolean;
+  /** The ID a read asked for (`unknownSentinel` while unknown); undefined for registrations. */
+  readonly readId?: string;
 }
 
 export interface InvokeRecord {
@@ -529,6 +531,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       ignoreChanges: [],
       customTimeouts: undefined,
       read: true,
+      readId: req.getId(),
     });
     return read(req, (err, response) => {
       markSecretOutputs(response, req.getAdditionalsecretoutputsList(), true);
