@@ -259,7 +259,7 @@ const flux = new FluxInstance("flux", {
   syncInterval: config.flux.syncInterval,
   auth: { kind: config.github.auth, pullSecretName },
   // An empty repository or path fails here, with what to commit, instead of a Flux error loop.
-  repositoryCheck: checkRepositoryPath(config.github, githubProvider, scaffold?.files),
+  repositoryCheck: checkRepositoryPath(config.github, githubProvider, config.secrets.githubToken, scaffold?.files),
   provider: k8sProvider,
   readyTimeoutSeconds: readyTimeout,
   dependsOn: [fluxOperator.release, gitAuthSecret],
@@ -337,6 +337,7 @@ if (channels.length > 0) {
     provider: k8sProvider,
     readyTimeoutSeconds: readyTimeout,
     fluxInstance: flux.instance,
+    namespaces: namespaces.names,
   });
 }
 

@@ -12,6 +12,8 @@ import {
   duplicateEntries,
   durationProblem,
   durationSeconds,
+  externalSecretsChartProblem,
+  fluxDistributionProblem,
   gitBranchProblem,
   githubOwnerProblem,
   githubRepositoryProblem,
@@ -20,6 +22,7 @@ import {
   kubernetesApiUrlProblem,
   kvMountProblem,
   kvPathPrefixProblem,
+  k3sIngressProblems,
   reachableUrlProblem,
   registryProblem,
   repositoryPathProblem,
@@ -27,6 +30,7 @@ import {
   tenantNamespaceProblem,
   urlProblem,
 } from "./validation";
+import { isLoopbackAddress } from "./vault";
 
 /** The Pulumi project name; also the namespace of every config key below. */
 export const projectName = "gitops-bootstrap";
@@ -145,7 +149,7 @@ export const defaultFluxComponents = [
 ] as const;
 
 const fluxSchema = z.strictObject({
-  operatorChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.33.0"'),
+  operatorChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.58.1"'),
   distributionVersion: z
     .string()
     .regex(/^\d+\.(\d+|x)\.(\d+|x)$/, 'must be a Flux version or range such as "2.8.x" or "2.8.1"'),
@@ -155,6 +159,12 @@ const fluxSchema = z.strictObject({
   multitenant: z.boolean().default(false),
   networkPolicy: z.boolean().default(true),
   syncInterval: duration.default("10m"),
+}).superRefine((flux, ctx) => {
+  const message = fluxDistributionProblem(flux.operatorChartVersion, flux.distributionVersion, {
+    operator: fullKey("flux.operatorChartVersion"),
+    distribution: fullKey("flux.distributionVersion"),
+  });
+  if (message !== undefined) ctx.addIssue({ code: "custom", path: ["distributionVersion"], message });
 });
 
 const vaultSchema = z
@@ -181,7 +191,10 @@ const vaultSchema = z
   });
 
 const externalSecretsSchema = z.strictObject({
-  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "0.19.2"'),
+  chartVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+$/, 'must be an exact chart version such as "2.9.0"')
+    .superRefine(check(externalSecretsChartProblem)),
   storeName: label.default("vault-backend"),
   refreshInterval: duration.default("1h"),
 });
@@ -288,6 +301,24 @@ const settingsSchema = z
     }
     if (settings.monitoring.enabled && settings.monitoring.alert && !settings.notifications.slack && !settings.notifications.discord) {
       ctx.addIssue({ code: "custom", path: ["monitoring", "alert"], message: "needs a notification channel: set notifications.slack or notifications.discord" });
+    }
+    if (settings.cluster.mode === "k3s" && settings.cluster.k3s !== undefined) {
+      const behindIngress = (address: string) => {
+        try {
+          return !isLoopbackAddress(address);
+        } catch {
+          return false;
+        }
+      };
+      const ingresses = [
+        ...(settings.vault.mode === "in-cluster" && behindIngress(settings.vault.address)
+          ? [{ key: fullKey("vault.address"), className: settings.vault.ingressClassName }]
+          : []),
+        ...(settings.webhook ? [{ key: fullKey("webhook.host"), className: settings.webhook.ingressClassName }] : []),
+      ];
+      for (const message of k3sIngressProblems(settings.cluster.k3s.disable ?? [], ingresses)) {
+        ctx.addIssue({ code: "custom", path: ["cluster", "k3s", "disable"], message });
+      }
     }
     if (settings.github.deployKey.readWrite && !settings.flux.components.includes("image-automation-controller")) {
       ctx.addIssue({

@@ -24,6 +24,8 @@ export interface NotificationsArgs {
   readyTimeoutSeconds: number;
   /** The FluxInstance: Provider/Alert CRDs exist once it is Ready. */
   fluxInstance: pulumi.Resource;
+  /** Namespaces whose Kustomizations and HelmReleases alert (the stack's managed namespaces). */
+  namespaces: readonly string[];
 }
 
 export function providerManifest(channel: Pick<NotificationChannel, "type" | "channel">, secretName: string): CustomResourceManifest {
@@ -35,7 +37,17 @@ export function providerManifest(channel: Pick<NotificationChannel, "type" | "ch
   };
 }
 
-export function alertManifest(type: string, severity: "info" | "error"): CustomResourceManifest {
+/** The Flux kinds whose failures are announced. */
+export const alertedKinds = ["Kustomization", "HelmRelease"] as const;
+
+/**
+ * An Alert on every Kustomization and HelmRelease in `namespaces`. An event source without a
+ * namespace means the Alert's own namespace, and there is no namespace wildcard: notification-
+ * controller (v1.9.3, internal/server/event_handlers.go, eventMatchesAlertSource) compares the
+ * event's namespace with the source's literally; the wildcard proposal (PR #504, flux2 RFC-0012)
+ * was never merged. So each namespace gets its own sources.
+ */
+export function alertManifest(type: string, severity: "info" | "error", namespaces: readonly string[]): CustomResourceManifest {
   return {
     apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
     kind: "Alert",
@@ -43,10 +55,7 @@ export function alertManifest(type: string, severity: "info" | "error"): CustomR
     spec: {
       providerRef: { name: type },
       eventSeverity: severity,
-      eventSources: [
-        { kind: "Kustomization", name: "*" },
-        { kind: "HelmRelease", name: "*" },
-      ],
+      eventSources: alertedKinds.flatMap((kind) => [...new Set(namespaces)].sort().map((namespace) => ({ kind, name: "*", namespace }))),
     },
   };
 }
@@ -77,7 +86,7 @@ export class Notifications extends pulumi.ComponentResource {
         provider: args.provider,
         dependsOn: [address, args.fluxInstance],
       });
-      customResource(`${name}-${channel.type}-alert`, alertManifest(channel.type, args.severity), {
+      customResource(`${name}-${channel.type}-alert`, alertManifest(channel.type, args.severity, args.namespaces), {
         parent: this,
         provider: args.provider,
         dependsOn: [provider],

@@ -4,6 +4,15 @@
  * is registered and tests can exercise them without Pulumi's runtime.
  */
 import { systemNamespaces } from "./kubernetes";
+import {
+  compareVersions,
+  externalSecretsApi,
+  fluxBundledBy,
+  fluxFirstBundledBy,
+  matchesFluxVersion,
+  newestCheckedFluxOperator,
+  parseVersion,
+} from "./versions";
 
 /** RFC 1123 label: what Kubernetes requires of namespace and most object names. */
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -356,4 +365,92 @@ export function appNameCollisions(apps: readonly AppNames[]): { app: number; mes
     }
   });
   return collisions;
+}
+
+/**
+ * Why a flux-operator release cannot install the requested Flux, or undefined when its image bundles
+ * a matching version. Without one the FluxInstance never becomes Ready: the operator answers "no
+ * match found for semver" (flux-operator internal/builder/semver.go). A `distribution.artifact` does
+ * not widen the choice: since v0.54.0 the operator only selects Flux minors its image embeds
+ * (flux-operator commit 79a3905; docs/api/v1/fluxinstance.md, "Distribution artifact").
+ * `keys` are the full config keys of the two settings, for the message.
+ */
+export function fluxDistributionProblem(
+  operatorVersion: string,
+  distributionVersion: string,
+  keys: { readonly operator: string; readonly distribution: string },
+): string | undefined {
+  // A malformed version has its own message (config.ts): say nothing more about it here.
+  if (parseVersion(operatorVersion) === undefined || !/^\d+\.(\d+|x)\.(\d+|x)$/.test(distributionVersion)) return undefined;
+  const bundled = fluxBundledBy(operatorVersion);
+  if (bundled.some((version) => matchesFluxVersion(distributionVersion, version))) return undefined;
+  const minors = [...new Set(bundled.map((version) => version.split(".").slice(0, 2).join(".")))].reverse().map((minor) => `"${minor}.x"`);
+  const instead = `, or set ${keys.distribution} to one it bundles (${minors.join(", ")})`;
+  const known = Object.keys(fluxFirstBundledBy).filter((version) => matchesFluxVersion(distributionVersion, version));
+  if (known.length === 0) {
+    const operator = parseVersion(operatorVersion);
+    const newest = parseVersion(newestCheckedFluxOperator) as readonly [number, number, number];
+    if (operator !== undefined && compareVersions(operator, newest) > 0) {
+      return (
+        `"${distributionVersion}" is not a Flux version components/versions.ts knows (checked up to flux-operator ${newestCheckedFluxOperator}): ` +
+        `add what flux-operator ${operatorVersion} (${keys.operator}) bundles there (config/data/flux at tag v${operatorVersion})${instead}`
+      );
+    }
+    return `no flux-operator release bundles Flux "${distributionVersion}", so the FluxInstance would never become Ready; set it to one that flux-operator ${operatorVersion} (${keys.operator}) bundles: ${minors.join(", ")}`;
+  }
+  const firstOperator = known
+    .map((version) => fluxFirstBundledBy[version])
+    .sort((a, b) => compareVersions(parseVersion(a) as readonly [number, number, number], parseVersion(b) as readonly [number, number, number]))[0];
+  const range = bundled.length > 0 ? `Flux ${bundled[0]} … ${bundled[bundled.length - 1]} only` : "no Flux version this project knows";
+  return (
+    `flux-operator ${operatorVersion} (${keys.operator}) bundles ${range}, so Flux "${distributionVersion}" would never install ` +
+    `(the FluxInstance never becomes Ready). Set ${keys.operator} to ${firstOperator} or newer${instead}`
+  );
+}
+
+/** Why an External Secrets chart cannot serve the API version this program writes, or undefined. */
+export function externalSecretsChartProblem(chartVersion: string): string | undefined {
+  const chart = parseVersion(chartVersion);
+  const first = parseVersion(externalSecretsApi.firstServedByChart) as readonly [number, number, number];
+  if (chart === undefined || compareVersions(chart, first) >= 0) return undefined;
+  return (
+    `chart ${chartVersion} does not serve ${externalSecretsApi.apiVersion}, which this program writes: use ` +
+    `${externalSecretsApi.firstServedByChart} or newer (v1beta1 stopped being served in 0.17.0)`
+  );
+}
+
+/** An Ingress the stack creates: the config key that asks for it, and its class (undefined: the default class). */
+export interface PlannedIngress {
+  readonly key: string;
+  readonly className?: string;
+}
+
+/**
+ * Why a k3s cluster this stack installs cannot serve the stack's Ingresses ([] when it can).
+ * `disable` is cluster.k3s.disable. k3s ships one Ingress controller (Traefik) and one load
+ * balancer (servicelb, which publishes the nodes' addresses for Traefik's LoadBalancer Service).
+ * Without servicelb nothing gives Traefik an address: nothing answers on 80/443, and
+ * pulumi-kubernetes' Ingress await, which waits for `.status.loadBalancer.ingress`
+ * (pulumi-kubernetes provider/pkg/await/ingress.go: ingressReady = len(Status.LoadBalancer.Ingress) > 0),
+ * runs until its timeout.
+ */
+export function k3sIngressProblems(disable: readonly string[], ingresses: readonly PlannedIngress[]): string[] {
+  if (ingresses.length === 0) return [];
+  const keys = ingresses.map((ingress) => ingress.key).join(" and ");
+  const problems: string[] = [];
+  const onTraefik = ingresses.filter((ingress) => ingress.className === undefined || ingress.className === "traefik");
+  if (disable.includes("traefik") && onTraefik.length > 0) {
+    problems.push(
+      `lists "traefik", the only Ingress controller k3s ships, but ${onTraefik.map((ingress) => ingress.key).join(" and ")} ` +
+        `need an Ingress of class "traefik" (or the default class): remove "traefik" from it`,
+    );
+  }
+  if (disable.includes("servicelb")) {
+    problems.push(
+      `lists "servicelb", and nothing else in a cluster this stack installs gives Traefik's LoadBalancer Service an address, ` +
+        `so nothing answers for ${keys}: pulumi-kubernetes waits for the Ingress's .status.loadBalancer.ingress until it times out. ` +
+        `Remove "servicelb" from it (k3s's servicelb publishes the nodes' addresses and serves ports 80 and 443 on them)`,
+    );
+  }
+  return problems;
 }

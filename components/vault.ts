@@ -213,9 +213,12 @@ export class Vault extends pulumi.ComponentResource {
         },
         { ...k8sOpts, dependsOn: [release, serviceAccount, role, roleBinding], customTimeouts: { create: `${args.timeoutSeconds}s` } },
       );
+      // A read runs even in a preview and ignores dependsOn (pulumi/pulumi#16395); the engine skips it
+      // only while its ID is unknown (pulumi/pulumi pkg/resource/deploy/step.go, ReadStep). The Job's
+      // ID is unknown until the Job exists, so a fresh preview does not look for the Secret yet.
       const initSecret = k8s.core.v1.Secret.get(
         `${name}-init-material`,
-        `${systemNamespaces.vault}/${vaultInitSecretName}`,
+        initJob.id.apply(() => `${systemNamespaces.vault}/${vaultInitSecretName}`),
         { ...k8sOpts, dependsOn: [initJob] },
       );
       token = pulumi.secret(

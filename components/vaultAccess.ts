@@ -102,10 +102,12 @@ export class VaultAccess extends pulumi.ComponentResource {
         },
         { ...k8sOpts, dependsOn: [reviewerAccount] },
       );
-      // The token controller fills the Secret after creation; read it back once it exists.
+      // The token controller fills the Secret after creation; read it back once it exists. The ID
+      // waits for the Secret's own ID (unknown until created), so a fresh preview skips the read
+      // (reads run in previews and ignore dependsOn: pulumi/pulumi#16395).
       const filled = k8s.core.v1.Secret.get(
         `${name}-token-reviewer-filled`,
-        pulumi.interpolate`${tokenSecret.metadata.namespace}/${tokenSecret.metadata.name}`,
+        pulumi.all([tokenSecret.id, tokenSecret.metadata]).apply(([, metadata]) => `${metadata.namespace}/${metadata.name}`),
         { parent: this, provider: args.k8sProvider, dependsOn: [tokenSecret] },
       );
       const field = (key: string) =>

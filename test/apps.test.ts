@@ -112,7 +112,27 @@ describe("notifications (prod)", () => {
     const provider = run.one("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider");
     expect(provider.inputs).toMatchObject(providerManifest({ type: "slack", channel: "platform-alerts" }, "slack-webhook"));
     const alert = run.one("kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert", "notifications-slack-alert");
-    expect(alert.inputs).toMatchObject(alertManifest("slack", "error"));
+    // An event source without a namespace means the Alert's own, and there is no namespace wildcard
+    // (notification-controller eventMatchesAlertSource): one source per managed namespace and kind.
+    expect(metadata(alert)).toMatchObject({ name: "slack", namespace: "flux-system" });
+    expect(spec(alert)).toEqual({
+      providerRef: { name: "slack" },
+      eventSeverity: "error",
+      eventSources: [
+        { kind: "Kustomization", name: "*", namespace: "cert-manager" },
+        { kind: "Kustomization", name: "*", namespace: "external-secrets" },
+        { kind: "Kustomization", name: "*", namespace: "flux-system" },
+        { kind: "Kustomization", name: "*", namespace: "monitoring" },
+        { kind: "Kustomization", name: "*", namespace: "podinfo" },
+        { kind: "Kustomization", name: "*", namespace: "vault" },
+        { kind: "HelmRelease", name: "*", namespace: "cert-manager" },
+        { kind: "HelmRelease", name: "*", namespace: "external-secrets" },
+        { kind: "HelmRelease", name: "*", namespace: "flux-system" },
+        { kind: "HelmRelease", name: "*", namespace: "monitoring" },
+        { kind: "HelmRelease", name: "*", namespace: "podinfo" },
+        { kind: "HelmRelease", name: "*", namespace: "vault" },
+      ],
+    });
     const address = run.ofType("kubernetes:external-secrets.io/v1:ExternalSecret").find((r) => metadata(r).name === "slack-webhook") as RegisteredResource;
     expect(spec(address).dataFrom).toEqual([{ extract: { key: "clusters/prod/flux/notifications/slack" } }]);
     expect(run.dependsOn(provider, address)).toBe(true);
@@ -121,6 +141,19 @@ describe("notifications (prod)", () => {
     expect(metadata(provider).annotations?.["pulumi.com/waitFor"]).toBeUndefined();
     const kv = JSON.parse(String(run.one("vault:kv/secretV2:SecretV2", "slack-webhook").inputs.dataJson)) as Record<string, string>;
     expect(kv).toEqual({ address: firstRunEnv().SLACK_WEBHOOK_URL });
+  });
+
+  it("names every namespace in each event source, once, in order", () => {
+    expect(alertManifest("discord", "info", ["podinfo", "flux-system", "podinfo"]).spec).toEqual({
+      providerRef: { name: "discord" },
+      eventSeverity: "info",
+      eventSources: [
+        { kind: "Kustomization", name: "*", namespace: "flux-system" },
+        { kind: "Kustomization", name: "*", namespace: "podinfo" },
+        { kind: "HelmRelease", name: "*", namespace: "flux-system" },
+        { kind: "HelmRelease", name: "*", namespace: "podinfo" },
+      ],
+    });
   });
 
   it("adds Discord when asked, at info severity", async () => {

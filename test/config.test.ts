@@ -67,7 +67,7 @@ describe("parseConfig", () => {
   });
 
   it("prints one readable error that says nothing was created", () => {
-    expect(() => parseConfig(stackSource("staging", { flux: { operatorChartVersion: "0.33.0", distributionVersion: "2.8.x", syncInterval: "1 hour" } }))).toThrow(
+    expect(() => parseConfig(stackSource("staging", { flux: { operatorChartVersion: "0.58.1", distributionVersion: "2.9.x", syncInterval: "1 hour" } }))).toThrow(
       /Invalid stack configuration \(1 problem\); nothing was created:\n {2}- gitops-bootstrap:flux.syncInterval: must be a duration/,
     );
   });
@@ -237,6 +237,7 @@ describe("k3s hosts", () => {
       version: "v1.33.5+k3s1",
       servers: [{ host: "10.0.0.1" }],
       agents: [{ host: "10.0.0.2" }, { host: "10.0.0.1" }],
+      disable: [],
     };
     const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } })));
     expect(problems).toEqual(['gitops-bootstrap:cluster.k3s.agents[1].host: lists "10.0.0.1" twice: each host runs one k3s']);
@@ -290,7 +291,7 @@ describe("hostile and colliding config", () => {
   });
 
   it("refuses a context in k3s mode, and accepts plain http only to a port-forward", () => {
-    const k3s = { version: "v1.33.5+k3s1", servers: [{ host: "10.0.0.1" }] };
+    const k3s = { version: "v1.33.5+k3s1", servers: [{ host: "10.0.0.1" }], disable: [] };
     expect(problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", context: "prod", k3s } })))).toEqual([
       'gitops-bootstrap:cluster.context: applies only when mode is "existing" (k3s mode uses the kubeconfig it installs): remove it',
     ]);

@@ -43,9 +43,9 @@ describe("the engine mocks mark secrets like the engine", () => {
   it("throws on invokes it does not know", async () => {
     await expect(
       runEngine({
-        loadProgram: async () => ({ value: pulumi.output(pulumi.runtime.invoke("github:index/getRepository:getRepository", { name: "x" })) }),
+        loadProgram: async () => ({ value: pulumi.output(pulumi.runtime.invoke("github:index/getUser:getUser", { username: "x" })) }),
       }),
-    ).rejects.toThrow();
+    ).rejects.toThrow("mock: unknown invoke github:index/getUser:getUser");
   });
 });
 

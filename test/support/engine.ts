@@ -6,6 +6,8 @@
  * - an unknown invoke token throws;
  * - Vault KV is a small in-memory store shared across runs, so a second run can read back what the
  *   first wrote (vault.kv.getSecretV2).
+ * - `preview: true` is the preview of a stack with no state yet (every registration is a create), as
+ *   the engine runs it (see "Preview of a fresh stack" at runProgram).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
@@ -40,6 +42,8 @@ export interface RegisteredResource {
   readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
   /** True for `Resource.get(...)` reads. */
   readonly read: boolean;
+  /** The ID a read asked for (`unknownSentinel` while unknown); undefined for registrations. */
+  readonly readId?: string;
 }
 
 export interface InvokeRecord {
@@ -53,20 +57,51 @@ export interface World {
   readonly vaultKv: Map<string, Record<string, string>>;
   /** Kubernetes Secrets readable with Secret.get, by "<namespace>/<name>" (string data). */
   readonly kubernetesSecrets: Map<string, Record<string, string>>;
-  /** Files on GitHub by "<repository>@<branch>"; a missing key is a missing branch. */
-  readonly githubTrees: Map<string, string[]>;
+  /**
+   * GitHub, as the tree API answers: "<repository>@<branch>" → the branch's files (a missing key is a
+   * missing branch: 404), or an error for that branch; "<repository>" → an error that answers every
+   * request for the repository (a bad token, a repository the token cannot see, an empty one).
+   */
+  readonly githubTrees: Map<string, readonly string[] | GitHubApiError>;
 }
 
+/** An error response of the GitHub REST API. */
+export interface GitHubApiError {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** What GitHub's API answers in the cases the program must tell apart (docs.github.com REST "git/trees"). */
+export const githubApiErrors = {
+  badCredentials: { status: 401, message: "Bad credentials" },
+  forbidden: { status: 403, message: "Resource not accessible by personal access token" },
+  notFound: { status: 404, message: "Not Found" },
+  emptyRepository: { status: 409, message: "Git Repository is empty." },
+} as const satisfies Record<string, GitHubApiError>;
+
+/**
+ * A world before the first run: nothing the program creates exists yet. Only what the user brings
+ * is there: the GitHub repository with the cluster's manifests.
+ */
 export function newWorld(): World {
   return {
     vaultKv: new Map(),
-    kubernetesSecrets: new Map([
-      // What the in-cluster Vault init Job leaves behind once it has run.
-      ["vault/vault-init", { "root-token": "hvs.mock-root-token", "unseal-key": "mock-unseal-key" }],
-    ]),
+    kubernetesSecrets: new Map(),
     githubTrees: new Map([["fleet@main", ["README.md", "clusters/staging/kustomization.yaml", "clusters/prod/kustomization.yaml", "apps/podinfo/release.yaml"]]]),
   };
 }
+
+/**
+ * Secrets that Jobs write when they run, by the Job's "<namespace>/<name>": the world learns them on
+ * the update that creates the Job, never in a preview.
+ */
+const secretsWrittenByJobs: Readonly<Record<string, { secret: string; data: (remember: (value: string) => string) => Record<string, string> }>> = {
+  // The in-cluster Vault init Job (components/vault.ts) keeps the unseal key and root token.
+  "vault/vault-init": {
+    secret: "vault/vault-init",
+    data: (remember) => ({ "root-token": remember("hvs.mock-root-token"), "unseal-key": remember("mock-unseal-key") }),
+  },
+};
 
 export interface OutputValue {
   readonly value: unknown;
@@ -267,6 +302,13 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       }
       return {};
     }
+    case "kubernetes:batch/v1:Job": {
+      const metadata = unwrapSecrets(inputs.metadata) as { name?: string; namespace?: string } | undefined;
+      const writes = secretsWrittenByJobs[`${metadata?.namespace ?? "default"}/${metadata?.name ?? ""}`];
+      // What a Job wrote on an earlier update stays as it is.
+      if (writes !== undefined && !world.kubernetesSecrets.has(writes.secret)) world.kubernetesSecrets.set(writes.secret, writes.data(remember));
+      return {};
+    }
     case "command:remote:Command":
       return { stdout: remember(`apiVersion: v1\nkind: Config\nclusters: []\n# mock kubeconfig from ${name}\n`), stderr: "" };
     case "github:index/repositoryDeployKey:RepositoryDeployKey":
@@ -278,16 +320,86 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
   }
 }
 
-const knownInvokes = new Set(["vault:kv/getSecretV2:getSecretV2", "github:index/getTree:getTree"]);
+const knownInvokes = new Set(["vault:kv/getSecretV2:getSecretV2", "github:index/getTree:getTree", "github:index/getRepository:getRepository"]);
 
-/** Runs index.ts once under mocks and returns what it registered. */
+/** True if a wire-form value is or contains an unknown (a value the engine does not know in this preview). */
+function containsUnknown(value: unknown): boolean {
+  if (value === unknownSentinel) return true;
+  if (Array.isArray(value)) return value.some(containsUnknown);
+  if (typeof value === "object" && value !== null) return Object.values(value).some(containsUnknown);
+  return false;
+}
+
+/** The inputs with every unknown replaced by a placeholder ("{}"), for working out output names. */
+function knownPlaceholders(value: unknown): unknown {
+  if (pulumi.isUnknown(value)) return "{}";
+  if (Array.isArray(value)) return value.map(knownPlaceholders);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, knownPlaceholders(v)]));
+  }
+  return value;
+}
+
+/** The URN in a provider reference ("<urn>::<id>"). */
+function providerUrn(reference: string): string {
+  const at = reference.lastIndexOf("::");
+  return at < 0 ? reference : reference.slice(0, at);
+}
+
+/**
+ * A failed invoke as the engine answers it: a gRPC error whose `details` the SDK turns into the
+ * rejection's message (runtime/invoke.js: `new Error(err.details)`).
+ */
+function invokeError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
+/** The error text a failed GitHub call surfaces as, through go-github and the Terraform bridge. */
+function githubInvokeError(token: string, request: string, error: GitHubApiError): Error {
+  // go-github ErrorResponse.Error(): "<method> <url>: <status> <message> <errors>" (google/go-github github/github.go);
+  // pulumi-terraform-bridge wraps a data source's error as "invoking <token>: …" (pkg/tfbridge/provider.go).
+  return invokeError(`invoking ${token}: 1 error occurred:\n\t* GET https://api.github.com/${request}: ${error.status} ${error.message} []\n\n`);
+}
+
+function isGitHubApiError(value: readonly string[] | GitHubApiError | undefined): value is GitHubApiError {
+  return value !== undefined && !Array.isArray(value);
+}
+
+/**
+ * Runs index.ts once under mocks and returns what it registered.
+ *
+ * Preview of a fresh stack (`preview: true`), as the engine runs one (pulumi/pulumi):
+ * - every registration is a create: the resource gets no ID (the SDK reads an empty ID as unknown),
+ *   its outputs are its inputs, and every output the provider computes (passwords, keys, command
+ *   output, …) is unknown; nothing is written to the world;
+ * - providers get unknown IDs; a provider whose inputs hold an unknown is not configured, and then
+ *   reads and invokes through it return an empty bag (no error, every output unknown):
+ *   sdk/go/common/resource/plugin/provider_plugin.go, Read and Invoke, `if !pcfg.known`;
+ * - a read (`Resource.get`) runs in the preview and ignores dependsOn (pulumi/pulumi#16395); it is
+ *   skipped, with unknown outputs, only when its ID is unknown (pkg/resource/deploy/step.go,
+ *   ReadStep); otherwise an object the world does not hold fails the run with
+ *   "resource '<id>' does not exist" (ReadStep.Apply);
+ * - an output-form invoke (`getXOutput`) with dependsOn a resource whose ID is unknown is skipped and
+ *   returns unknown (pulumi/pulumi#18133): the SDK's invokeAsync does that itself, on the IDs above.
+ * An update (`preview: false`) creates everything: IDs are "<name>-id", computed outputs are known,
+ * and the world learns what the program creates (Vault KV writes, service-account tokens, Secrets
+ * written by Jobs).
+ */
 export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
   const stack = options.stack ?? "staging";
   const world = options.world ?? newWorld();
+  const preview = options.preview ?? false;
   const resources: RegisteredResource[] = options.record ?? [];
   const invokes: InvokeRecord[] = [];
   const generated: string[] = [];
   const logs: string[] = [];
+  /** Providers by URN, with their inputs in wire form, as registered. */
+  const providers = new Map<string, Record<string, unknown>>();
+  const configured = (reference: string | undefined) => {
+    if (reference === undefined || reference === "") return true;
+    const inputs = providers.get(providerUrn(reference));
+    return inputs === undefined || !containsUnknown(inputs);
+  };
 
   const latency = options.latencyMs ?? 0;
   const mocks: pulumi.runtime.Mocks = {
@@ -295,33 +407,62 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       // Components have no provider operation in the real engine; only custom resources wait.
       if (latency > 0 && args.custom !== false) await new Promise((resolve) => setTimeout(resolve, latency));
       const inputs = args.inputs as Record<string, unknown>;
-      if (args.id !== undefined && args.id !== "" && args.type === "kubernetes:core/v1:Secret") {
-        // Secret.get: return what the cluster holds, base64 as the API does.
-        const held = world.kubernetesSecrets.get(args.id);
-        if (held === undefined) throw new Error(`secrets "${args.id}" not found`);
+      if (args.id !== undefined && args.id !== "") {
+        // A read (Resource.get). Skipped with unknown outputs while its ID or its provider is unknown.
+        if (args.id === unknownSentinel || !configured(args.provider)) return { id: args.id, state: {} };
+        const held = args.type === "kubernetes:core/v1:Secret" ? world.kubernetesSecrets.get(args.id) : undefined;
+        if (held === undefined) throw new Error(`resource '${args.id}' does not exist`);
+        // Secret data comes back base64-encoded, as the API serves it.
         const data = Object.fromEntries(Object.entries(held).map(([k, v]) => [k, Buffer.from(v).toString("base64")]));
         return { id: args.id, state: { ...inputs, data } };
       }
+      if (preview) {
+        // Which outputs the provider computes, from a throwaway world (a preview changes nothing) and
+        // placeholders for inputs this preview does not know.
+        const computed = computedOutputs(args.type, args.name, knownPlaceholders(inputs) as Record<string, unknown>, newWorld(), []);
+        return { id: "", state: { ...inputs, ...Object.fromEntries(Object.keys(computed).map((key) => [key, unknownSentinel])) } };
+      }
       const state = { ...inputs, ...computedOutputs(args.type, args.name, inputs, world, generated) };
-      return { id: args.id || `${args.name}-id`, state };
+      return { id: `${args.name}-id`, state };
     },
     call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
       invokes.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
-      if (!knownInvokes.has(args.token)) throw new Error(`mock: unknown invoke ${args.token}`);
+      if (!knownInvokes.has(args.token)) throw invokeError(`mock: unknown invoke ${args.token}`);
+      if (!configured(args.provider)) return {};
       if (args.token === "github:index/getTree:getTree") {
-        const files = world.githubTrees.get(`${args.inputs.repository}@${args.inputs.treeSha}`);
-        if (files === undefined) throw new Error(`GET /repos/${args.inputs.repository}/git/trees/${args.inputs.treeSha}: 404 Not Found`);
-        return { ...args.inputs, id: String(args.inputs.treeSha), entries: files.map((path) => ({ path, type: "blob", mode: "100644", sha: "0", size: 1 })) };
+        const repository = String(args.inputs.repository);
+        const branch = String(args.inputs.treeSha);
+        const request = `repos/${providerOwner(args.provider)}/${repository}/git/trees/${branch}${args.inputs.recursive ? "?recursive=1" : ""}`;
+        const forRepository = world.githubTrees.get(repository);
+        const files = world.githubTrees.get(`${repository}@${branch}`);
+        if (isGitHubApiError(forRepository)) throw githubInvokeError(args.token, request, forRepository);
+        if (isGitHubApiError(files)) throw githubInvokeError(args.token, request, files);
+        // GitHub answers a branch that does not exist like a repository it cannot find.
+        if (files === undefined) throw githubInvokeError(args.token, request, githubApiErrors.notFound);
+        return { ...args.inputs, id: branch, entries: files.map((path) => ({ path, type: "blob", mode: "100644", sha: "0", size: 1 })) };
+      }
+      if (args.token === "github:index/getRepository:getRepository") {
+        const name = String(args.inputs.name);
+        const forRepository = world.githubTrees.get(name);
+        // A repository that exists answers with its metadata even when empty or its contents are
+        // forbidden; terraform-provider-github's data source turns a 404 into an empty result.
+        if (isGitHubApiError(forRepository) && forRepository.status === 404) return { name, id: "" };
+        if (isGitHubApiError(forRepository) && forRepository.status === 401) {
+          throw githubInvokeError(args.token, `repos/${providerOwner(args.provider)}/${name}`, forRepository);
+        }
+        return { name, id: name, fullName: `${providerOwner(args.provider)}/${name}` };
       }
       const mount = String(args.inputs.mount);
       const name = String(args.inputs.name);
       const data = world.vaultKv.get(`${mount}/${name}`);
-      if (data === undefined) throw new Error(`no secret found at "${mount}/data/${name}"`);
+      if (data === undefined) throw invokeError(`no secret found at "${mount}/data/${name}"`);
       return { mount, name, path: `${mount}/data/${name}`, data: wrapSecret(data), dataJson: wrapSecret(JSON.stringify(data)) };
     },
   };
+  const providerOwner = (reference: string | undefined) =>
+    String(unwrapSecrets(providers.get(providerUrn(reference ?? ""))?.owner) ?? "");
 
-  await pulumi.runtime.setMocks(mocks, "gitops-bootstrap", stack, options.preview ?? false);
+  await pulumi.runtime.setMocks(mocks, "gitops-bootstrap", stack, preview);
   const monitor = pulumi.runtime.getMonitor() as unknown as MonitorLike;
   const seen = new Set<string>();
 
@@ -359,6 +500,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       return Promise.resolve();
     }
     seen.add(urn);
+    if (req.getType().startsWith("pulumi:providers:")) providers.set(urn, req.getObject()?.toJavaScript() ?? {});
     const timeouts = req.getCustomtimeouts();
     resources.push({
       ...common(urn, req, req.getObject()),
@@ -389,6 +531,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       ignoreChanges: [],
       customTimeouts: undefined,
       read: true,
+      readId: req.getId(),
     });
     return read(req, (err, response) => {
       markSecretOutputs(response, req.getAdditionalsecretoutputsList(), true);
@@ -521,22 +664,20 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** What an Output resolves to; a value this preview does not know reads as `unknownSentinel`. */
 async function resolveOutput(value: unknown): Promise<OutputValue> {
   if (pulumi.Output.isInstance(value)) {
-    const output = value as pulumi.Output<unknown>;
-    const secret = await pulumi.isSecret(output);
-    const resolved = await new Promise<unknown>((resolve) => {
-      output.apply((v) => {
-        resolve(v);
-        return v;
-      });
-    });
-    return { value: await resolveNested(resolved), secret };
+    // apply() never calls back on an unknown value, so ask the Output itself (its internal promise).
+    const output = value as unknown as { isKnown: Promise<boolean>; promise(withUnknowns?: boolean): Promise<unknown> };
+    const secret = await pulumi.isSecret(value as pulumi.Output<unknown>);
+    if (!(await output.isKnown)) return { value: unknownSentinel, secret };
+    return { value: await resolveNested(await output.promise(true)), secret };
   }
   return { value: await resolveNested(value), secret: false };
 }
 
 async function resolveNested(value: unknown): Promise<unknown> {
+  if (pulumi.isUnknown(value)) return unknownSentinel;
   if (pulumi.Output.isInstance(value)) return (await resolveOutput(value)).value;
   if (Array.isArray(value)) return Promise.all(value.map(resolveNested));
   if (typeof value === "object" && value !== null) {
