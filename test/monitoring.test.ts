@@ -5,9 +5,10 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError, parseConfig } from "../components/config";
 import { phaseMembers, planResources } from "../scripts/lib/graph";
 import { stackSource } from "./support/configFixtures";
-import { addCrdFile, KubernetesObject, validateCustomResource } from "./support/crds";
+import { KubernetesObject, validateCustomResource } from "./support/crds";
 import { newWorld, ProgramRun, RegisteredResource, repoRoot } from "./support/engine";
 import { runProgram } from "./support/harness";
+import { validateWithModels } from "./support/models";
 import { firstRunEnv } from "./support/scenarios";
 
 const types = {
@@ -18,11 +19,6 @@ const types = {
   fluxInstance: "kubernetes:fluxcd.controlplane.io/v1:FluxInstance",
 } as const;
 const monitoringOff = { enabled: false };
-
-beforeAll(() => {
-  addCrdFile(path.join(__dirname, "fixtures/kustomizations.crd.yaml"));
-  addCrdFile(path.join(__dirname, "fixtures/gitrepositories.crd.yaml"));
-});
 
 const spec = (resource: RegisteredResource) => resource.inputs.spec as Record<string, unknown>;
 
@@ -108,10 +104,31 @@ describe("Flux monitoring (prod)", () => {
     }
   });
 
-  it("every Flux object validates against the served CRDs of Flux 2.9", () => {
-    const fluxObjects = [run.one(types.gitRepository), run.one(types.kustomization), ...run.ofType(types.alert)];
-    expect(fluxObjects).toHaveLength(4);
-    expect(fluxObjects.flatMap((object) => validateCustomResource(object.inputs as unknown as KubernetesObject))).toEqual([]);
+  it("the Alerts validate against Flux 2.9's vendored CRD, the other objects with their models", () => {
+    const alerts = run.ofType(types.alert);
+    expect(alerts).toHaveLength(2);
+    expect(alerts.flatMap((object) => validateCustomResource(object.inputs as unknown as KubernetesObject))).toEqual([]);
+    // The Flux models were generated from an older Flux than the 2.9.x deployed: see test/support/models.ts.
+    for (const object of [run.one(types.gitRepository), run.one(types.kustomization), run.one(types.podMonitor)]) {
+      expect(() => validateWithModels(object.inputs as unknown as KubernetesObject), object.name).not.toThrow();
+    }
+  });
+
+  it("the model checks can fail", () => {
+    const broken = (type: string, change: (spec: Record<string, unknown>) => void): KubernetesObject => {
+      const object = structuredClone(run.one(type).inputs) as unknown as KubernetesObject;
+      change(object.spec as Record<string, unknown>);
+      return object;
+    };
+    expect(() => validateWithModels(broken(types.podMonitor, (s) => (s.podMetricsEndpoints = [{ port: 8080 }])))).toThrow(
+      "monitoring.coreos.com/v1 PodMonitor flux-system: data/spec/podMetricsEndpoints/0/port must be string",
+    );
+    expect(() => validateWithModels(broken(types.kustomization, (s) => (s.prune = "yes")))).toThrow(
+      "kustomize.toolkit.fluxcd.io/v1 Kustomization flux-monitoring-dashboards: data/spec/prune must be boolean",
+    );
+    expect(() => validateWithModels(broken(types.gitRepository, (s) => delete s.url))).toThrow(
+      "source.toolkit.fluxcd.io/v1 GitRepository flux-monitoring: data/spec must have required property url",
+    );
   });
 });
 

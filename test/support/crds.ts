@@ -116,20 +116,6 @@ function loadCrds(): Crd[] {
   return crds;
 }
 
-/**
- * Adds the CRDs of one more file (e.g. a test fixture extracted from upstream) to those objects are
- * validated against, for the rest of the test file. Kinds already known are left as they are.
- */
-export function addCrdFile(filePath: string): void {
-  const crds = loadCrds();
-  for (const doc of parseAllDocuments(fs.readFileSync(filePath, "utf8"))) {
-    const value: unknown = doc.toJS({ maxAliasCount: -1 });
-    if (!isPlainObject(value) || value.kind !== "CustomResourceDefinition") continue;
-    const crd = parseCrd(path.basename(filePath), value);
-    if (!crds.some((known) => known.group === crd.group && known.kind === crd.kind)) crds.push(crd);
-  }
-}
-
 function parseCrd(file: string, doc: JsonObject): Crd {
   const spec = doc.spec;
   if (!isPlainObject(spec) || !isPlainObject(spec.names) || !Array.isArray(spec.versions)) {
