@@ -36,6 +36,8 @@ export interface RegisteredResource {
   readonly deleteBeforeReplace: boolean;
   readonly deletedWith: string;
   readonly ignoreChanges: readonly string[];
+  /** Input paths whose change makes the engine replace the resource (`replaceOnChanges`). */
+  readonly replaceOnChanges: readonly string[];
   readonly additionalSecretOutputs: readonly string[];
   readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
   /** True for `Resource.get(...)` reads. */
@@ -173,6 +175,7 @@ interface RegisterRequest extends ResourceRequest {
   getDeletebeforereplace(): boolean;
   getDeletedwith(): string;
   getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface ReadRequest extends ResourceRequest {
@@ -368,6 +371,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       deleteBeforeReplace: req.getDeletebeforereplace(),
       deletedWith: req.getDeletedwith(),
       ignoreChanges: req.getIgnorechangesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
       customTimeouts: timeouts && { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() },
       read: false,
     });
@@ -387,6 +391,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       deleteBeforeReplace: false,
       deletedWith: "",
       ignoreChanges: [],
+      replaceOnChanges: [],
       customTimeouts: undefined,
       read: true,
     });
