@@ -90,7 +90,9 @@ async function main(): Promise<number> {
   const options = parseArgs(process.argv.slice(2));
   if (options.sets.length > 0) {
     const plan = await planStackChanges(options.stack, options.sets.map(parseSet));
-    process.stdout.write(renderChanges(plan, options.stack, options.sets));
+    const text = renderChanges(plan, options.stack, options.sets);
+    // Bold on a terminal; the words are in capitals either way.
+    process.stdout.write(process.stdout.isTTY ? text.replace(/^(\s*)(DESTROYS DATA|FAILS THE RUN|RETAINED|DELETES OLD GENERATION|DISRUPTS):/gm, "$1\x1b[1m$2\x1b[0m:") : text);
     return 0;
   }
   const plan = await planStack(options.stack);

@@ -11,6 +11,7 @@ import {
   refusedSteps,
   renderChanges,
 } from "../scripts/lib/changes";
+import { parseArgs } from "../scripts/plan";
 
 const urnOf = (type: string, name: string) => `urn:pulumi:prod::gitops-bootstrap::${type}::${name}`;
 
@@ -48,7 +49,7 @@ describe("change plan: replacement rules", () => {
     expect(plan.steps.map((s) => s.op)).toEqual(["create-replacement", "delete-replaced"]);
     expect(hooksThatRun(plan)).toEqual(["10.0.0.1: sudo /usr/local/bin/k3s-uninstall.sh || true"]);
     expect(destructiveWarnings(plan)).toEqual([
-      `DESTROYS DATA: runs \`${uninstall}\` on 10.0.0.1 (replacing command:remote:Command install (triggers changed), after its replacement is created)`,
+      `DESTROYS DATA: runs \`${uninstall}\` on 10.0.0.1 (replacing command:remote:Command install (triggers changed), after its replacement is created); 10.0.0.1 STAYS IN THE PROGRAM`,
     ]);
   });
 
@@ -182,5 +183,19 @@ describe("--set", () => {
     expect(applySets(config, [parseSet("flux.registry=ghcr.io/x")])).toEqual({ flux: { syncInterval: "1m", registry: "ghcr.io/x" } });
     expect(() => applySets(config, [parseSet("cluster.mode.x=1")])).toThrow(/cluster\.mode is not an object/);
     expect(() => applySets(config, [parseSet("cluster.k3s.agents.5=1")])).toThrow(/is a list; use an index from 0 to 2/);
+  });
+});
+
+describe("npm run plan arguments", () => {
+  it("collects every --set and keeps today's graph when there is none", () => {
+    expect(parseArgs(["--stack", "prod", "--set", "cluster.k3s.version=v1.34.1+k3s1", "--set=flux.syncInterval=5m"])).toEqual({
+      stack: "prod",
+      mermaidOnly: false,
+      writeReadme: false,
+      sets: ["cluster.k3s.version=v1.34.1+k3s1", "flux.syncInterval=5m"],
+    });
+    expect(parseArgs(["--stack", "staging"]).sets).toEqual([]);
+    expect(() => parseArgs(["--set"])).toThrow(/--set needs key=value/);
+    expect(() => parseArgs(["--set", "version"])).toThrow(/--set needs key=value/);
   });
 });

@@ -9,7 +9,7 @@
  * webhooks); other engineers reshape Vault access and the secret stores in parallel.
  */
 import { describe, expect, it } from "vitest";
-import { ChangePlan, hooksThatRun, namesOf, planChanges, refusedSteps } from "../scripts/lib/changes";
+import { ChangePlan, hooksThatRun, namesOf, planChanges, refusedSteps, renderChanges } from "../scripts/lib/changes";
 import { newWorld, ProgramRun, readStackConfig } from "./support/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
@@ -62,6 +62,8 @@ interface Day2Case {
   /** Name fragments of resources that must stay exactly as they are. */
   readonly untouched?: readonly string[];
   readonly created?: readonly string[];
+  /** Lines `npm run plan -- --set …` prints for it. */
+  readonly says?: readonly string[];
 }
 
 const installOf = (role: string, address: string) => `Command cluster-k3s-${role}-${address.replace(/\./g, "-")}-install`;
@@ -80,6 +82,7 @@ const cases: readonly Day2Case[] = [
       installOf("server", "10.20.0.13"),
     ],
     deletes: [],
+    says: ["No destructive step: nothing is replaced or deleted that holds data, and no delete command runs."],
   },
   {
     name: "add a server: the other servers' resources stay exactly as they are",
@@ -108,6 +111,9 @@ const cases: readonly Day2Case[] = [
       "Command cluster-k3s-agent-10-20-0-22-uninstall: refused",
     ],
     refused: ["Command cluster-k3s-agent-10-20-0-22-install", "Command cluster-k3s-agent-10-20-0-22-uninstall"],
+    says: [
+      "  FAILS THE RUN: deleting command:remote:Command cluster-k3s-agent-10-20-0-22-uninstall: the resource is protected (safety.protect); nothing is deleted",
+    ],
     untouched: ["10-20-0-11", "10-20-0-12", "10-20-0-13", "10-20-0-21"],
   },
   {
@@ -122,6 +128,9 @@ const cases: readonly Day2Case[] = [
       "Command cluster-k3s-agent-10-20-0-22-uninstall: runs",
     ],
     hooks: ["10.20.0.22: sudo /usr/local/bin/k3s-agent-uninstall.sh || true"],
+    says: [
+      "  DESTROYS DATA: runs `sudo /usr/local/bin/k3s-agent-uninstall.sh || true` on 10.20.0.22 (deleting command:remote:Command cluster-k3s-agent-10-20-0-22-uninstall)",
+    ],
     untouched: ["10-20-0-11", "10-20-0-12", "10-20-0-13", "10-20-0-21"],
   },
   {
@@ -170,6 +179,9 @@ const cases: readonly Day2Case[] = [
     change: { apps: (prod("apps") as unknown as { name: string }[]).filter((app) => app.name !== "grafana") },
     updates: [],
     deletes: ["ExternalSecret app-secrets-monitoring-grafana-secrets: runs", "SecretV2 app-grafana: retained"],
+    says: [
+      "  RETAINED: deleting vault:kv/secretV2:SecretV2 app-grafana: Pulumi forgets it and leaves it in place (retainOnDelete), instead of: deletes gitops/clusters/prod/apps/grafana in Vault, every version",
+    ],
   },
   {
     name: "rotate the deploy key: the old generation goes after Flux has switched",
@@ -267,6 +279,8 @@ describe("day 2: what each change does to a running prod stack", () => {
         expect(kinds.length, fragment).toBeGreaterThan(0);
         expect(kinds.filter((line) => !line.endsWith(" same")), fragment).toEqual([]);
       }
+      const printed = renderChanges(plan, "prod", ["(change)"]).split("\n");
+      for (const line of day2.says ?? []) expect(printed).toContain(line);
     }, 60_000);
   }
 });

@@ -61,8 +61,8 @@ export interface Deletion {
   /** What the provider's delete does, in words. */
   readonly effect: string;
   readonly severity: Severity;
-  /** A Command's delete script and the host it runs on. */
-  readonly hook?: { readonly command: string; readonly host: string };
+  /** A Command's delete script, the host it runs on, and whether that host is still in the program. */
+  readonly hook?: { readonly command: string; readonly host: string; readonly hostStays?: boolean };
   /** For an old rotation generation: the name of the generation that supersedes it. */
   readonly supersededBy?: string;
 }
@@ -226,7 +226,8 @@ function deletionOf(old: ChangeResource, after: readonly ChangeResource[]): Dele
   const { effect, severity, hook } = deleteEffect(old);
   const supersededBy = supersedingGeneration(old, after);
   const outcome = old.protect ? "refused" : old.retainOnDelete ? "retained" : "runs";
-  return { outcome, effect, severity, ...(hook ? { hook } : {}), ...(supersededBy ? { supersededBy } : {}) };
+  const hostStays = hook !== undefined && after.some((resource) => stringAt(objectAt(resource.inputs, "connection"), "host") === hook.host);
+  return { outcome, effect, severity, ...(hook ? { hook: { ...hook, hostStays } } : {}), ...(supersededBy ? { supersededBy } : {}) };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -430,7 +431,8 @@ export function destructiveWarnings(plan: ChangePlan): string[] {
     } else if (deletion.supersededBy !== undefined) {
       lines.push(`DELETES OLD GENERATION: ${how}, superseded by ${deletion.supersededBy}: ${deletion.effect}`);
     } else if (deletion.severity === "destroys-data") {
-      lines.push(`DESTROYS DATA: ${deletion.effect} (${how}${change.kind === "replace" && !change.deleteBeforeReplace ? ", after its replacement is created" : ""})`);
+      const stays = deletion.hook?.hostStays ? `; ${deletion.hook.host} STAYS IN THE PROGRAM` : "";
+      lines.push(`DESTROYS DATA: ${deletion.effect} (${how}${change.kind === "replace" && !change.deleteBeforeReplace ? ", after its replacement is created" : ""})${stays}`);
     } else if (deletion.severity === "disrupts") {
       lines.push(`DISRUPTS: ${deletion.effect} (${how})`);
     }
