@@ -162,7 +162,8 @@ export class K3sCluster extends pulumi.ComponentResource {
       const writeConfig = new command.remote.Command(
         `${id}-config`,
         { connection, create: writeStdinTo(configPath, "0600"), stdin: config },
-        { parent: this, ...aliasesFor("config") },
+        // Earlier versions set triggers here too; dropping them must not replace.
+        { parent: this, ignoreChanges: ["triggers"], ...aliasesFor("config") },
       );
       const writeToken = new command.remote.Command(
         `${id}-token`,

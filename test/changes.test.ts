@@ -150,6 +150,15 @@ describe("change plan: deletes", () => {
     ]);
   });
 
+  it("pairs a renamed resource with its old URN through its aliases", () => {
+    const old = res(command, "k3s-agent-node-1-uninstall", { connection, delete: uninstall });
+    const renamed = { ...res(command, "k3s-agent-node--1-uninstall", { connection, delete: uninstall }), aliases: [old.urn] };
+    expect(planChanges([old], [renamed]).changes.map((c) => [c.name, c.kind])).toEqual([["k3s-agent-node--1-uninstall", "same"]]);
+    const plan = planChanges([old], [{ ...renamed, aliases: [] }]);
+    expect(plan.changes.map((c) => [c.name, c.kind]).sort()).toEqual([["k3s-agent-node--1-uninstall", "create"], ["k3s-agent-node-1-uninstall", "delete"]]);
+    expect(hooksThatRun(plan)).toEqual([`10.0.0.1: ${uninstall}`]);
+  });
+
   it("ignores reads and components, and says when nothing is destructive", () => {
     const read = res("kubernetes:core/v1:Secret", "init", { metadata: { name: "x" } }, { read: true });
     const component = res("gitops:cluster:K3s", "k3s", {}, { custom: false });

@@ -284,3 +284,31 @@ describe("day 2: what each change does to a running prod stack", () => {
     }, 60_000);
   }
 });
+
+describe("day 2: upgrading this program on a prod stack the previous version created", () => {
+  it("re-runs each installer once in place, adds the uninstall resources, and uninstalls nothing", async () => {
+    const now = await baseline({}, firstRunEnv());
+    // The previous version's k3s commands, as its state holds them: config and install with
+    // triggers, the uninstall as the install's delete command, no separate uninstall resource.
+    const previous = now.resources
+      .filter((r) => !r.name.endsWith("-uninstall"))
+      .map((r) => {
+        if (r.type !== "command:remote:Command") return r;
+        const role = r.name.includes("-agent-") ? "agent" : "server";
+        if (r.name.endsWith("-install")) {
+          const inputs = Object.fromEntries(Object.entries(r.inputs).filter(([key]) => key !== "update"));
+          const deleteCommand = role === "server" ? "sudo /usr/local/bin/k3s-uninstall.sh || true" : "sudo /usr/local/bin/k3s-agent-uninstall.sh || true";
+          return { ...r, protect: false, inputs: { ...inputs, delete: deleteCommand, triggers: ["v1.33.5+k3s1", "config"] } };
+        }
+        if (r.name.endsWith("-config")) return { ...r, inputs: { ...r.inputs, create: "echo '…' | base64 -d | sudo install …", triggers: ["config"] } };
+        return r;
+      });
+    const plan = planChanges(previous, now.resources);
+    expect(namesOf(plan, "replace")).toEqual([]);
+    expect(namesOf(plan, "delete")).toEqual([]);
+    expect(hooksThatRun(plan)).toEqual([]);
+    const hosts = ["server-10-20-0-11", "server-10-20-0-12", "server-10-20-0-13", "agent-10-20-0-21", "agent-10-20-0-22"];
+    expect(namesOf(plan, "create")).toEqual(hosts.map((h) => `command:remote:Command cluster-k3s-${h}-uninstall`).sort());
+    expect(namesOf(plan, "update")).toEqual(hosts.flatMap((h) => [`command:remote:Command cluster-k3s-${h}-config`, `command:remote:Command cluster-k3s-${h}-install`]).sort());
+  }, 60_000);
+});

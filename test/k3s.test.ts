@@ -190,6 +190,20 @@ describe("k3s over SSH (prod stack)", () => {
       ["cluster-k3s-server-10-0-0-1-install", "10.0.0.1"],
       ["cluster-k3s-agent-10--0--0--1-install", "10-0-0-1"],
     ]);
+    // Its old name is another host's now: no alias, or the engine would take one for the other.
+    expect(installs.map((c) => c.aliases)).toEqual([[], []]);
+  });
+
+  it("keeps a hyphenated host's resources across the renaming, through aliases to the old names", async () => {
+    const cluster = { mode: "k3s", k3s: { version: "v1.33.5+k3s1", servers: [{ host: "node-1.example.com" }], apiEndpoint: "k8s.example.com" } };
+    const renamed = await runProgram({ stack: "prod", config: { cluster }, env: firstRunEnv(), world: newWorld() });
+    const commands = renamed.ofType("command:remote:Command").filter((c) => c.name.includes("node"));
+    expect(commands.map((c) => [c.name, c.aliases.map((urn) => urn.slice(urn.lastIndexOf("::") + 2))])).toEqual([
+      ["cluster-k3s-server-node--1-example-com-config", ["cluster-k3s-server-node-1-example-com-config"]],
+      ["cluster-k3s-server-node--1-example-com-token", ["cluster-k3s-server-node-1-example-com-token"]],
+      ["cluster-k3s-server-node--1-example-com-install", ["cluster-k3s-server-node-1-example-com-install"]],
+      ["cluster-k3s-server-node--1-example-com-uninstall", []],
+    ]);
   });
 
   it("exports the reachable API endpoint", () => {

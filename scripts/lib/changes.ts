@@ -4,7 +4,8 @@
  *
  * Upstream facts the model follows:
  * - Steps (pulumi/pulumi pkg/resource/deploy/step_generator.go): resources are paired by URN. A
- *   URN only in the new run is created; only in the old run, deleted at the end of the run
+ *   URN only in the new run is created (unless one of its `aliases` names an old URN: then it is that
+ *   resource, renamed); only in the old run, deleted at the end of the run
  *   (dependents first). A paired resource whose provider Diff reports replace-worthy changes is
  *   replaced: the replacement is created first and the old resource deleted at the end of the run,
  *   unless `deleteBeforeReplace` deletes it first. Any other input change is an in-place update.
@@ -47,6 +48,8 @@ export interface ChangeResource {
   readonly replaceOnChanges: readonly string[];
   /** True for `Resource.get` reads: not managed, never changed or deleted. */
   readonly read?: boolean;
+  /** Earlier URNs of this resource (`aliases`); the engine pairs a resource in state under one of them with it. */
+  readonly aliases?: readonly string[];
 }
 
 export type StepKind = "same" | "create" | "update" | "replace" | "delete";
@@ -330,11 +333,14 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
   const olds = managed(before);
   const news = managed(after);
   const oldByUrn = new Map(olds.map((resource) => [resource.urn, resource]));
-  const newByUrn = new Map(news.map((resource) => [resource.urn, resource]));
   const changes = new Map<string, ResourceChange>();
+  // Paired olds, by their own URN: a resource renamed with an alias is the same resource.
+  const paired = new Map<string, string>();
 
   for (const now of news) {
-    const old = oldByUrn.get(now.urn);
+    const oldUrn = [now.urn, ...(now.aliases ?? [])].find((urn) => oldByUrn.has(urn) && !paired.has(urn));
+    const old = oldUrn === undefined ? undefined : oldByUrn.get(oldUrn);
+    if (oldUrn !== undefined) paired.set(oldUrn, now.urn);
     if (old === undefined) {
       changes.set(now.urn, { urn: now.urn, type: now.type, name: now.name, kind: "create", changed: [], replaceReasons: [], deleteBeforeReplace: false });
       continue;
@@ -353,7 +359,7 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
     });
   }
   for (const old of olds) {
-    if (newByUrn.has(old.urn)) continue;
+    if (paired.has(old.urn)) continue;
     changes.set(old.urn, {
       urn: old.urn,
       type: old.type,
@@ -379,9 +385,9 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
   }
   // Deletes run last, dependents before what they depend on (reverse of the old run's order).
   for (const urn of dependencyOrder(before).reverse()) {
-    const change = changes.get(urn);
-    if (change?.kind === "delete") steps.push({ op: "delete", urn });
-    if (change?.kind === "replace" && !change.deleteBeforeReplace) steps.push({ op: "delete-replaced", urn });
+    const change = changes.get(paired.get(urn) ?? urn);
+    if (change?.kind === "delete") steps.push({ op: "delete", urn: change.urn });
+    if (change?.kind === "replace" && !change.deleteBeforeReplace) steps.push({ op: "delete-replaced", urn: change.urn });
   }
   const position = new Map(steps.map((step, index) => [step.urn, index]));
   const ordered = [...changes.values()].sort(

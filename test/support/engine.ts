@@ -38,6 +38,8 @@ export interface RegisteredResource {
   readonly ignoreChanges: readonly string[];
   /** Input paths whose change makes the engine replace the resource (`replaceOnChanges`). */
   readonly replaceOnChanges: readonly string[];
+  /** URNs the resource had before (`aliases`): the engine treats a resource under one of them as this one. */
+  readonly aliases: readonly string[];
   readonly additionalSecretOutputs: readonly string[];
   readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
   /** True for `Resource.get(...)` reads. */
@@ -176,6 +178,7 @@ interface RegisterRequest extends ResourceRequest {
   getDeletedwith(): string;
   getIgnorechangesList(): string[];
   getReplaceonchangesList(): string[];
+  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string } | undefined }[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface ReadRequest extends ResourceRequest {
@@ -372,6 +375,10 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       deletedWith: req.getDeletedwith(),
       ignoreChanges: req.getIgnorechangesList(),
       replaceOnChanges: req.getReplaceonchangesList(),
+      aliases: req.getAliasesList().map((alias) => {
+        const spec = alias.getSpec();
+        return spec === undefined ? alias.getUrn() : monitor.newUrn(spec.getParenturn() || req.getParent(), spec.getType() || req.getType(), spec.getName() || req.getName());
+      }),
       customTimeouts: timeouts && { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() },
       read: false,
     });
@@ -392,6 +399,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       deletedWith: "",
       ignoreChanges: [],
       replaceOnChanges: [],
+      aliases: [],
       customTimeouts: undefined,
       read: true,
     });
