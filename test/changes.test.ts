@@ -92,6 +92,37 @@ describe("change plan: replacement rules", () => {
   });
 });
 
+describe("change plan: providers", () => {
+  const kubeconfig = (server: string, token: string) =>
+    `clusters:\n- name: c\n  cluster: { server: "${server}" }\ncontexts:\n- name: x\n  context: { cluster: c, user: u }\ncurrent-context: x\nusers:\n- name: u\n  user: { token: ${token} }\n`;
+  const providerType = "pulumi:providers:kubernetes";
+  const provider = (config: string) => res(providerType, "cluster", { kubeconfig: config });
+  const namespace = (ref: ChangeResource) => res(namespaceType, "ns", { metadata: { name: "apps" } }, { provider: `${ref.urn}::cluster-id` });
+
+  it("replaces the Kubernetes provider, and everything it manages, when the active cluster changes", () => {
+    const before = provider(kubeconfig("https://a:6443", "t1"));
+    const after = provider(kubeconfig("https://b:6443", "t1"));
+    const plan = planChanges([before, namespace(before)], [after, namespace(after)]);
+    expect(plan.changes.map((c) => [c.name, c.kind, c.replaceReasons])).toEqual([
+      ["cluster", "replace", ["kubeconfig (active cluster)"]],
+      ["ns", "replace", ["provider"]],
+    ]);
+    expect(destructiveWarnings(plan)).toContain(
+      "DESTROYS DATA: deletes namespace apps and every object in it (replacing kubernetes:core/v1:Namespace ns (provider changed), after its replacement is created)",
+    );
+  });
+
+  it("updates it in place when only the credentials change", () => {
+    const before = provider(kubeconfig("https://a:6443", "t1"));
+    const after = provider(kubeconfig("https://a:6443", "t2"));
+    const plan = planChanges([before, namespace(before)], [after, namespace(after)]);
+    expect(plan.changes.map((c) => [c.name, c.kind])).toEqual([
+      ["cluster", "update"],
+      ["ns", "same"],
+    ]);
+  });
+});
+
 describe("change plan: deletes", () => {
   it("deletes removed resources at the end, dependents first, after every create and update", () => {
     const ns = res(namespaceType, "ns-apps", { metadata: { name: "apps" } });

@@ -312,3 +312,25 @@ describe("day 2: upgrading this program on a prod stack the previous version cre
     expect(namesOf(plan, "update")).toEqual(hosts.flatMap((h) => [`command:remote:Command cluster-k3s-${h}-config`, `command:remote:Command cluster-k3s-${h}-install`]).sort());
   }, 60_000);
 });
+
+describe("day 2: what the plan catches", () => {
+  it("a new cluster.k3s.apiEndpoint re-points the Kubernetes provider: every Kubernetes resource would be replaced, so prod refuses", async () => {
+    const env = firstRunEnv();
+    const before = await baseline({}, env);
+    const after = await runProgram({ stack: "prod", config: k3sOf((k3s) => (k3s.apiEndpoint = "k8s2.prod.acme.example")), env, world: newWorld() });
+    const plan = planChanges(before.resources, after.resources);
+    // pulumi-kubernetes replaces its provider when the kubeconfig's active cluster changes, and the
+    // engine replaces what a replaced provider manages.
+    expect(plan.changes.find((c) => c.type === "pulumi:providers:kubernetes")?.replaceReasons).toEqual(["kubeconfig (active cluster)"]);
+    const kubernetes = plan.changes.filter((c) => c.type.startsWith("kubernetes:"));
+    expect(kubernetes.length).toBeGreaterThan(10);
+    expect(kubernetes.filter((c) => c.kind !== "replace")).toEqual([]);
+    expect(refusedSteps(plan).map((c) => `${short(c.type)} ${c.name}`).sort()).toEqual([
+      "FluxInstance flux",
+      "Release external-secrets",
+      "Release flux-operator",
+      "Release vault",
+    ]);
+    expect(hooksThatRun(plan)).toEqual([]);
+  }, 60_000);
+});

@@ -24,6 +24,9 @@
  * - Kubernetes (pulumi/pulumi-kubernetes provider/pkg/provider/forcenew.go): a change of
  *   metadata.name or metadata.namespace replaces any object; some kinds add fields (Secret.type,
  *   Job.spec.template/selector, RoleBinding.roleRef).
+ * - Providers (step_generator.go providerChanged): a resource whose provider is replaced is replaced
+ *   too. pulumi-kubernetes' DiffConfig (provider/pkg/provider/provider.go) replaces the provider when
+ *   the kubeconfig's active cluster entry (server, CA) changes, so every Kubernetes resource with it.
  * - Terraform-bridged providers replace on their ForceNew attributes: vault_kv_secret_v2 mount and
  *   name; vault_policy name; random_password any argument; github_repository_deploy_key any
  *   argument; tls_private_key algorithm and curve.
@@ -271,6 +274,32 @@ function withValueAt(root: Record<string, unknown>, path: string, value: unknown
   return copy;
 }
 
+/** The kubeconfig's active cluster entry (context override, else current-context), as pulumi-kubernetes compares it. */
+function activeCluster(inputs: Readonly<Record<string, unknown>>): unknown {
+  const text = inputs.kubeconfig;
+  if (typeof text !== "string") return undefined;
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return text;
+  }
+  const contexts = (doc as { contexts?: { name?: string; context?: { cluster?: string } }[] } | null)?.contexts ?? [];
+  const contextName = stringAt(inputs, "context") ?? stringAt(doc, "current-context");
+  const clusterName = stringAt(inputs, "cluster") ?? contexts.find((entry) => entry.name === contextName)?.context?.cluster;
+  const clusters = (doc as { clusters?: { name?: string; cluster?: unknown }[] } | null)?.clusters ?? [];
+  return clusters.find((entry) => entry.name === clusterName)?.cluster ?? null;
+}
+
+/** Why a provider resource itself is replaced (its DiffConfig), or [] for an in-place update. */
+function providerReplaceReasons(old: ChangeResource, now: ChangeResource): string[] {
+  if (now.type !== "pulumi:providers:kubernetes") return [];
+  const reasons: string[] = [];
+  if (!deepEqual(activeCluster(old.inputs), activeCluster(now.inputs))) reasons.push("kubeconfig (active cluster)");
+  if (!deepEqual(old.inputs.renderYamlToDirectory, now.inputs.renderYamlToDirectory)) reasons.push("renderYamlToDirectory");
+  return reasons;
+}
+
 /** The step the engine takes for one resource present in both runs. */
 export function diffResource(old: ChangeResource, now: ChangeResource): Pick<ResourceChange, "kind" | "changed" | "replaceReasons"> {
   // ignoreChanges: the old value stands in for the new one before the provider diffs.
@@ -281,6 +310,10 @@ export function diffResource(old: ChangeResource, now: ChangeResource): Pick<Res
   const providerChanged = providerOf(old.provider) !== providerOf(now.provider);
   if (providerChanged) changed.push("provider");
   if (changed.length === 0) return { kind: "same", changed, replaceReasons: [] };
+  if (now.type.startsWith("pulumi:providers:")) {
+    const reasons = [...providerReplaceReasons(old, now), ...(providerChanged ? ["provider"] : [])];
+    return { kind: reasons.length > 0 ? "replace" : "update", changed, replaceReasons: reasons };
+  }
   const rules = [...replacementPaths(now.type), ...now.replaceOnChanges];
   const replaceReasons = rules.includes(anyChange)
     ? changed.filter((key) => key !== "provider")
@@ -337,7 +370,10 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
   // Paired olds, by their own URN: a resource renamed with an alias is the same resource.
   const paired = new Map<string, string>();
 
-  for (const now of news) {
+  // Providers first: a replaced provider replaces every resource it manages.
+  const replacedProviders = new Set<string>();
+  const ordered = [...news].sort((a, b) => Number(b.type.startsWith("pulumi:providers:")) - Number(a.type.startsWith("pulumi:providers:")));
+  for (const now of ordered) {
     const oldUrn = [now.urn, ...(now.aliases ?? [])].find((urn) => oldByUrn.has(urn) && !paired.has(urn));
     const old = oldUrn === undefined ? undefined : oldByUrn.get(oldUrn);
     if (oldUrn !== undefined) paired.set(oldUrn, now.urn);
@@ -345,7 +381,11 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
       changes.set(now.urn, { urn: now.urn, type: now.type, name: now.name, kind: "create", changed: [], replaceReasons: [], deleteBeforeReplace: false });
       continue;
     }
-    const diff = diffResource(old, now);
+    let diff = diffResource(old, now);
+    if (replacedProviders.has(providerOf(now.provider))) {
+      diff = { kind: "replace", changed: [...new Set([...diff.changed, "provider"])], replaceReasons: [...new Set([...diff.replaceReasons, "provider"])] };
+    }
+    if (diff.kind === "replace" && now.type.startsWith("pulumi:providers:")) replacedProviders.add(now.urn);
     const replaceBlocked = diff.kind === "replace" && old.protect && now.protect;
     // Unprotecting and replacing in one run is allowed: only old and new both protected refuse it.
     const deletion = diff.kind === "replace" ? deletionOf({ ...old, protect: false }, news) : undefined;
@@ -389,11 +429,12 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
     if (change?.kind === "delete") steps.push({ op: "delete", urn: change.urn });
     if (change?.kind === "replace" && !change.deleteBeforeReplace) steps.push({ op: "delete-replaced", urn: change.urn });
   }
-  const position = new Map(steps.map((step, index) => [step.urn, index]));
-  const ordered = [...changes.values()].sort(
+  const position = new Map<string, number>();
+  steps.forEach((step, index) => position.set(step.urn, position.get(step.urn) ?? index));
+  const inStepOrder = [...changes.values()].sort(
     (a, b) => (position.get(a.urn) ?? Number.MAX_SAFE_INTEGER) - (position.get(b.urn) ?? Number.MAX_SAFE_INTEGER) || a.urn.localeCompare(b.urn),
   );
-  return { changes: ordered, steps };
+  return { changes: inStepOrder, steps };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -274,7 +274,15 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       return {};
     }
     case "command:remote:Command":
-      return { stdout: remember(`apiVersion: v1\nkind: Config\nclusters: []\n# mock kubeconfig from ${name}\n`), stderr: "" };
+      // What `cat /etc/rancher/k3s/k3s.yaml` prints on a k3s server (the only stdout the program reads).
+      return {
+        stdout: remember(
+          `apiVersion: v1\nkind: Config\nclusters:\n- name: default\n  cluster:\n    certificate-authority-data: bW9jay1jYQ==\n    server: https://127.0.0.1:6443\n` +
+            `contexts:\n- name: default\n  context: { cluster: default, user: default }\ncurrent-context: default\n` +
+            `users:\n- name: default\n  user: { client-key-data: bW9jay1rZXk= }\n# mock kubeconfig from ${name}\n`,
+        ),
+        stderr: "",
+      };
     case "github:index/repositoryDeployKey:RepositoryDeployKey":
       return { etag: "mock-etag" };
     case "github:index/repositoryWebhook:RepositoryWebhook":
