@@ -206,6 +206,13 @@ describe("k3s over SSH (prod stack)", () => {
     ]);
   });
 
+  it("registers the same k3s commands in a fresh stack's preview, where the token and kubeconfig are unknown", async () => {
+    const preview = await runProgram({ stack: "prod", env: firstRunEnv(), world: newWorld(), preview: true });
+    const view = (r: ProgramRun) =>
+      r.ofType("command:remote:Command").map((c) => [c.name, c.inputs.create, c.inputs.update, c.inputs.delete, c.protect, c.retainOnDelete]);
+    expect(view(preview)).toEqual(view(run));
+  });
+
   it("exports the reachable API endpoint", () => {
     expect(run.outputs.clusterEndpoint.value).toBe("https://k8s.prod.acme.example:6443");
   });
