@@ -196,11 +196,14 @@ export class K3sCluster extends pulumi.ComponentResource {
     const lastServer = servers[servers.length - 1];
     this.nodes = [...servers, ...args.agents.map((host) => install(host, "agent", renderAgentConfig(joinUrl), [lastServer]))];
 
-    // The kubeconfig holds the admin client key: never logged, always secret.
+    // The kubeconfig holds the admin client key: never logged, always secret. Read once: a new SSH
+    // key would otherwise re-read it, and while a preview cannot know the new stdout,
+    // pulumi-kubernetes' DiffConfig replaces a provider whose kubeconfig is unknown (and with it
+    // every Kubernetes resource). `pulumi up --replace` on this resource reads it again.
     const readKubeconfig = new command.remote.Command(
       `${name}-kubeconfig`,
       { connection: connectionOf(args.servers[0]), create: "sudo cat /etc/rancher/k3s/k3s.yaml", logging: "none" },
-      { parent: this, dependsOn: [servers[0]], additionalSecretOutputs: ["stdout"] },
+      { parent: this, dependsOn: [servers[0]], additionalSecretOutputs: ["stdout"], ignoreChanges: ["connection"] },
     );
     this.kubeconfig = pulumi.secret(readKubeconfig.stdout.apply((text) => kubeconfigFor(text, this.apiServerUrl)));
     this.registerOutputs({ apiServerUrl: this.apiServerUrl });

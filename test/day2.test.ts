@@ -51,6 +51,8 @@ interface Day2Case {
   /** The change, on top of `before`. */
   readonly change: Record<string, unknown>;
   readonly env?: Record<string, string>;
+  /** Environment of the second run only (a rotated secret). */
+  readonly afterEnv?: Record<string, string>;
   /** Watched resources updated in place, "Type name", sorted. */
   readonly updates: readonly string[];
   /** Watched resources deleted, "Type name: outcome", sorted; outcome runs | retained | refused. */
@@ -132,6 +134,16 @@ const cases: readonly Day2Case[] = [
       "  DESTROYS DATA: runs `sudo /usr/local/bin/k3s-agent-uninstall.sh || true` on 10.20.0.22 (deleting command:remote:Command cluster-k3s-agent-10-20-0-22-uninstall)",
     ],
     untouched: ["10-20-0-11", "10-20-0-12", "10-20-0-13", "10-20-0-21"],
+  },
+  {
+    name: "rotate the SSH key: every host takes the new key in place; the kubeconfig is not read again",
+    change: {},
+    afterEnv: { K3S_SSH_PRIVATE_KEY: "-----BEGIN OPENSSH PRIVATE KEY-----rotated-key" },
+    updates: ["10.20.0.11", "10.20.0.12", "10.20.0.13"]
+      .flatMap((address) => hostCommands("server", address))
+      .concat(["10.20.0.21", "10.20.0.22"].flatMap((address) => hostCommands("agent", address))),
+    deletes: [],
+    untouched: ["cluster-k3s-kubeconfig"],
   },
   {
     name: "flux-operator chart bump",
@@ -259,7 +271,7 @@ describe("day 2: what each change does to a running prod stack", () => {
     it(day2.name, async () => {
       const env = firstRunEnv(day2.env);
       const before = await baseline(day2.before ?? {}, env);
-      const after = await runProgram({ stack: "prod", config: { ...day2.before, ...day2.change }, env, world: newWorld() });
+      const after = await runProgram({ stack: "prod", config: { ...day2.before, ...day2.change }, env: { ...env, ...day2.afterEnv }, world: newWorld() });
       const plan = planChanges(before.resources, after.resources);
 
       // Nothing is ever replaced: a replacement would delete the old resource (and run its hook).
