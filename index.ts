@@ -43,6 +43,8 @@ const cluster = new Cluster("cluster", {
   k3s: config.cluster.k3s && {
     ...config.cluster.k3s,
     sshPrivateKey: requiredValue(config.cluster.sshPrivateKey),
+    protect,
+    retainOnDelete,
   },
 });
 const k8sProvider = cluster.provider;
@@ -142,6 +144,8 @@ const bootstrapSecrets = new BootstrapSecrets("bootstrap-secrets", {
   mount: vaultAccess.kvMount.path,
   secrets: userSecrets,
   vaultProvider: vaultServer.provider,
+  // What a person typed in once stays in Vault when it leaves the config (an app removed, say).
+  retainOnDelete,
 });
 
 // Owner is explicit: without it resources would land in the token user's own account.

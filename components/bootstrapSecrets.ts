@@ -28,6 +28,12 @@ export interface BootstrapSecretsArgs {
   mount: pulumi.Input<string>;
   secrets: readonly KvSecretSpec[];
   vaultProvider: vault.Provider;
+  /**
+   * Leave a secret in Vault when it leaves the program (e.g. its app is removed from config): for
+   * values a person supplied, which exist nowhere else. Generated credentials leave this false, so
+   * an old rotation generation is deleted. Defaults to false.
+   */
+  retainOnDelete?: boolean;
 }
 
 /** Raised (inside the graph) when a secret is neither set nor readable from Vault. */
@@ -89,7 +95,7 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
         new vault.kv.SecretV2(
           spec.name,
           { mount: args.mount, name: spec.path, dataJson: pulumi.secret(data.apply((d) => JSON.stringify(sortKeys(d)))) },
-          { parent: this, provider: args.vaultProvider },
+          { parent: this, provider: args.vaultProvider, retainOnDelete: args.retainOnDelete ?? false },
         ),
       );
     }

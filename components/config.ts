@@ -23,6 +23,7 @@ import {
   kvMountProblem,
   kvPathPrefixProblem,
   k3sIngressProblems,
+  hostProblem,
   reachableUrlProblem,
   registryProblem,
   repositoryPathProblem,
@@ -54,7 +55,7 @@ const duration = z.string().superRefine(check(durationProblem));
 const generation = z.number().int().min(1);
 
 const sshHost = z.strictObject({
-  host: z.string().min(1),
+  host: z.string().superRefine(check(hostProblem)),
   user: z.string().min(1).default("root"),
   port: z.number().int().min(1).max(65535).default(22),
 });
@@ -64,20 +65,25 @@ const k3sSchema = z
     version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, 'must be a k3s release such as "v1.33.5+k3s1"'),
     servers: z.array(sshHost).min(1, "must list at least one server host"),
     agents: z.array(sshHost).default([]),
-    apiEndpoint: z.string().optional(),
+    apiEndpoint: z.string().superRefine(check(hostProblem)).optional(),
     tlsSans: z.array(z.string().min(1)).default([]),
     disable: z
       .array(z.enum(["traefik", "servicelb", "local-storage", "metrics-server", "coredns"]))
-      .default(["traefik"]),
+      // k3s's own default: Traefik and servicelb serve the stack's Ingresses (see k3sIngressProblems).
+      .default([]),
     clusterCidr: z.string().superRefine(check(cidrProblem)).default("10.42.0.0/16"),
     serviceCidr: z.string().superRefine(check(cidrProblem)).default("10.43.0.0/16"),
   })
   .superRefine((k3s, ctx) => {
-    const seen = new Set<string>();
+    // Host names are case-insensitive: "Node1" and "node1" are one machine.
+    const seen = new Map<string, string>();
     for (const [role, hosts] of [["servers", k3s.servers], ["agents", k3s.agents]] as const) {
       hosts.forEach((host, index) => {
-        if (seen.has(host.host)) ctx.addIssue({ code: "custom", path: [role, index, "host"], message: `lists "${host.host}" twice: each host runs one k3s` });
-        seen.add(host.host);
+        const earlier = seen.get(host.host.toLowerCase());
+        if (earlier !== undefined) {
+          ctx.addIssue({ code: "custom", path: [role, index, "host"], message: `lists "${host.host}" twice (also as "${earlier}"; host names ignore case): each host runs one k3s` });
+        }
+        seen.set(host.host.toLowerCase(), host.host);
       });
     }
   });

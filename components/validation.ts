@@ -140,6 +140,29 @@ export function isLoopbackHost(host: string): boolean {
 }
 
 /**
+ * A machine's address as SSH and TLS take it: an IPv4 or IPv6 address, or a DNS name (letters in any
+ * case, digits, '-', '.'). Nothing else, so the value cannot smuggle a scheme, port, path, newline
+ * or shell syntax into a kubeconfig, a k3s config file or a resource name.
+ */
+export function hostProblem(value: string): string | undefined {
+  const ipv4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(value);
+  if (ipv4 !== null) {
+    return ipv4.slice(1).every((octet) => Number(octet) <= 255) ? undefined : `must be a valid IPv4 address (got ${JSON.stringify(value)})`;
+  }
+  if (value.includes(":") && /^[0-9A-Fa-f:.]+$/.test(value)) {
+    try {
+      new URL(`https://[${value}]/`);
+      return undefined;
+    } catch {
+      return `must be a valid IPv6 address (got ${JSON.stringify(value)})`;
+    }
+  }
+  const label = "[A-Za-z0-9](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?";
+  if (value.length <= 253 && new RegExp(`^${label}(?:\\.${label})*$`).test(value) && !/^[0-9.]+$/.test(value)) return undefined;
+  return `must be a host name or IP address such as "k8s.example.com" or "10.0.0.1", without scheme, port, path or spaces (got ${JSON.stringify(value)})`;
+}
+
+/**
  * Hosts that only resolve inside a cluster. The machine running `pulumi up` cannot reach them, so a
  * provider pointed there fails on every run (while ESO, running in the cluster, can use them).
  */

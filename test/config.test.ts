@@ -240,7 +240,33 @@ describe("k3s hosts", () => {
       disable: [],
     };
     const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } })));
-    expect(problems).toEqual(['gitops-bootstrap:cluster.k3s.agents[1].host: lists "10.0.0.1" twice: each host runs one k3s']);
+    expect(problems).toEqual(['gitops-bootstrap:cluster.k3s.agents[1].host: lists "10.0.0.1" twice (also as "10.0.0.1"; host names ignore case): each host runs one k3s']);
+  });
+
+  it("refuses the same machine as server and agent in another letter case", () => {
+    const k3s = { version: "v1.33.5+k3s1", servers: [{ host: "Node1.example.com" }], agents: [{ host: "node1.EXAMPLE.com" }] };
+    const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } })));
+    expect(problems).toEqual([
+      'gitops-bootstrap:cluster.k3s.agents[0].host: lists "node1.EXAMPLE.com" twice (also as "Node1.example.com"; host names ignore case): each host runs one k3s',
+    ]);
+  });
+
+  it("accepts hosts whose old resource names collided (10.0.0.1 and 10-0-0-1 are different hosts)", () => {
+    const k3s = { version: "v1.33.5+k3s1", servers: [{ host: "10.0.0.1" }], agents: [{ host: "10-0-0-1" }, { host: "fd00::1" }] };
+    expect(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } }))).not.toThrow();
+  });
+
+  it("refuses an apiEndpoint or host that is not a bare host name or IP address", () => {
+    const hostile = ["k8s.example.com\n    insecure-skip-tls-verify: true", "https://k8s.example.com", "k8s.example.com/path", "$'", "k8s.example.com:6443", "a b", "300.1.1.1", ""];
+    for (const apiEndpoint of hostile) {
+      const k3s = { version: "v1.33.5+k3s1", servers: [{ host: "10.0.0.1" }], apiEndpoint };
+      const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } })));
+      expect(problems, apiEndpoint).toEqual([expect.stringMatching(/^gitops-bootstrap:cluster\.k3s\.apiEndpoint: must be a (valid IPv4 address|host name or IP address)/)]);
+    }
+    const k3s = { version: "v1.33.5+k3s1", servers: [{ host: "10.0.0.1; rm -rf /" }] };
+    expect(problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s } })))).toEqual([
+      expect.stringMatching(/^gitops-bootstrap:cluster\.k3s\.servers\[0\]\.host: must be a host name or IP address/),
+    ]);
   });
 });
 

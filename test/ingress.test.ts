@@ -31,9 +31,10 @@ describe("Ingresses get an address on a k3s cluster this stack installs", () => 
     expect(problems).toEqual([noLoadBalancer]);
   });
 
-  it("refuses Traefik disabled (the k3s default of this config) while Ingresses of class traefik are needed", () => {
+  it("keeps Traefik and servicelb by default (k3s's own default), and refuses Traefik disabled while Ingresses of class traefik are needed", () => {
     const withDefaults = Object.fromEntries(Object.entries(prodK3s()).filter(([key]) => key !== "disable"));
-    const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s: withDefaults } })));
+    expect(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s: withDefaults } }))).not.toThrow();
+    const problems = problemsOf(() => parseConfig(stackSource("prod", { cluster: { mode: "k3s", k3s: { ...withDefaults, disable: ["traefik"] } } })));
     expect(problems).toEqual([
       'gitops-bootstrap:cluster.k3s.disable: lists "traefik", the only Ingress controller k3s ships, but gitops-bootstrap:vault.address and ' +
         'gitops-bootstrap:webhook.host need an Ingress of class "traefik" (or the default class): remove "traefik" from it',

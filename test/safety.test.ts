@@ -9,8 +9,10 @@ const names = (run: ProgramRun, pick: (r: ProgramRun["resources"][number]) => bo
     .map((r) => `${r.type.split(":").slice(-2).join(":")} ${r.name}`)
     .sort();
 
+const prodHosts = ["server-10-20-0-11", "server-10-20-0-12", "server-10-20-0-13", "agent-10-20-0-21", "agent-10-20-0-22"];
+
 describe("destroy safety per stack", () => {
-  it("prod protects and retains Flux, Vault, ESO, the KV mount and the namespaces", async () => {
+  it("prod protects and retains Flux, Vault, ESO, the KV mount, the namespaces, k3s and supplied secrets", async () => {
     const run = await runProgram({ stack: "prod", env: firstRunEnv(), world: newWorld() });
     expect(names(run, (r) => r.protect)).toEqual(
       [
@@ -19,6 +21,8 @@ describe("destroy safety per stack", () => {
         "helm.sh/v3:Release vault",
         "fluxcd.controlplane.io/v1:FluxInstance flux",
         "index/mount:Mount vault-access-kv",
+        "index/randomPassword:RandomPassword cluster-k3s-token",
+        ...prodHosts.flatMap((host) => [`remote:Command cluster-k3s-${host}-install`, `remote:Command cluster-k3s-${host}-uninstall`]),
       ].sort(),
     );
     expect(names(run, (r) => r.retainOnDelete)).toEqual(
@@ -28,6 +32,9 @@ describe("destroy safety per stack", () => {
         "helm.sh/v3:Release vault",
         "fluxcd.controlplane.io/v1:FluxInstance flux",
         ...["cert-manager", "external-secrets", "flux-system", "monitoring", "podinfo", "vault"].map((ns) => `core/v1:Namespace ns-${ns}`),
+        // What a person supplied stays in Vault; generated credentials (deploy key, webhook token) do not.
+        ...["github-token", "cloudflare-api-token", "slack-webhook", "app-podinfo", "app-grafana"].map((name) => `kv/secretV2:SecretV2 ${name}`),
+        ...prodHosts.map((host) => `remote:Command cluster-k3s-${host}-uninstall`),
       ].sort(),
     );
   });

@@ -14,6 +14,7 @@ import {
   githubOwnerProblem,
   githubRepositoryProblem,
   hostnameProblem,
+  hostProblem,
   isClusterInternalHost,
   inClusterUrlProblem,
   isLoopbackHost,
@@ -35,6 +36,15 @@ describe("validators", () => {
   it.each(["Flux", "-a", "a-", "a_b", "a.b", "x".repeat(64), ""])("rejects DNS-1123 label %s", (value) => {
     expect(dns1123LabelProblem(value)).toMatch(/DNS-1123|at most 63/);
   });
+  it.each(["10.20.0.11", "k8s.prod.acme.example", "Node1", "node-1.Example.com", "fd00::1", "::1"])("accepts host %s", (value) => {
+    expect(hostProblem(value)).toBeUndefined();
+  });
+  it.each(["", "10.0.0.256", "1.2.3", "https://k8s.example.com", "k8s.example.com:6443", "k8s.example.com/x", "a b", "a\nb", "$'", "-a.example.com", "a..b", "a_b"])(
+    "rejects host %j",
+    (value) => {
+      expect(hostProblem(value)).toMatch(/must be a (valid IPv4 address|host name or IP address)/);
+    },
+  );
   it("distinguishes subdomains from labels", () => {
     expect(dns1123SubdomainProblem("webhook.example.com")).toBeUndefined();
     expect(dns1123SubdomainProblem("Web_hook")).toMatch(/DNS-1123 subdomain/);

@@ -38,6 +38,10 @@ export interface RegisteredResource {
   readonly deleteBeforeReplace: boolean;
   readonly deletedWith: string;
   readonly ignoreChanges: readonly string[];
+  /** Input paths whose change makes the engine replace the resource (`replaceOnChanges`). */
+  readonly replaceOnChanges: readonly string[];
+  /** URNs the resource had before (`aliases`): the engine treats a resource under one of them as this one. */
+  readonly aliases: readonly string[];
   readonly additionalSecretOutputs: readonly string[];
   readonly customTimeouts: { create: string; update: string; delete: string } | undefined;
   /** True for `Resource.get(...)` reads. */
@@ -208,6 +212,8 @@ interface RegisterRequest extends ResourceRequest {
   getDeletebeforereplace(): boolean;
   getDeletedwith(): string;
   getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
+  getAliasesList(): { getUrn(): string; getSpec(): { getName(): string; getType(): string; getParenturn(): string } | undefined }[];
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
 }
 interface ReadRequest extends ResourceRequest {
@@ -310,7 +316,15 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       return {};
     }
     case "command:remote:Command":
-      return { stdout: remember(`apiVersion: v1\nkind: Config\nclusters: []\n# mock kubeconfig from ${name}\n`), stderr: "" };
+      // What `cat /etc/rancher/k3s/k3s.yaml` prints on a k3s server (the only stdout the program reads).
+      return {
+        stdout: remember(
+          `apiVersion: v1\nkind: Config\nclusters:\n- name: default\n  cluster:\n    certificate-authority-data: bW9jay1jYQ==\n    server: https://127.0.0.1:6443\n` +
+            `contexts:\n- name: default\n  context: { cluster: default, user: default }\ncurrent-context: default\n` +
+            `users:\n- name: default\n  user: { client-key-data: bW9jay1rZXk= }\n# mock kubeconfig from ${name}\n`,
+        ),
+        stderr: "",
+      };
     case "github:index/repositoryDeployKey:RepositoryDeployKey":
       return { etag: "mock-etag" };
     case "github:index/repositoryWebhook:RepositoryWebhook":
@@ -510,6 +524,11 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       deleteBeforeReplace: req.getDeletebeforereplace(),
       deletedWith: req.getDeletedwith(),
       ignoreChanges: req.getIgnorechangesList(),
+      replaceOnChanges: req.getReplaceonchangesList(),
+      aliases: req.getAliasesList().map((alias) => {
+        const spec = alias.getSpec();
+        return spec === undefined ? alias.getUrn() : monitor.newUrn(spec.getParenturn() || req.getParent(), spec.getType() || req.getType(), spec.getName() || req.getName());
+      }),
       customTimeouts: timeouts && { create: timeouts.getCreate(), update: timeouts.getUpdate(), delete: timeouts.getDelete() },
       read: false,
     });
@@ -529,6 +548,8 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       deleteBeforeReplace: false,
       deletedWith: "",
       ignoreChanges: [],
+      replaceOnChanges: [],
+      aliases: [],
       customTimeouts: undefined,
       read: true,
       readId: req.getId(),
