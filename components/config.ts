@@ -11,7 +11,9 @@ import {
   githubOwnerProblem,
   githubRepositoryProblem,
   hostnameProblem,
+  isLoopbackUrl,
   managedNamespaceProblem,
+  pemCertificateProblem,
   reachableUrlProblem,
   repositoryPathProblem,
   secretKeyProblem,
@@ -128,6 +130,81 @@ const fluxSchema = z.strictObject({
   syncInterval: duration.default("10m"),
 });
 
+/**
+ * How the Vault Ingress gets a certificate the machine running pulumi trusts. Without one, k3s's
+ * Traefik serves its self-signed default certificate (k3s manifests/traefik.yaml) and the first
+ * Vault call fails with an x509 error.
+ */
+const vaultTlsSchema = z.strictObject({
+  /** A kubernetes.io/tls Secret in namespace vault (yours, or the one cert-manager fills). */
+  secretName: label.optional(),
+  /** A cert-manager ClusterIssuer already running in the cluster; it fills `secretName`. */
+  certManagerIssuer: label.optional(),
+  /** PEM CA the Vault clients trust besides the system roots (a private CA). */
+  caCertificate: z.string().superRefine(check(pemCertificateProblem)).optional(),
+});
+
+/** Shamir key shares made at init (recovery key shares with an auto-unseal seal). */
+const vaultUnsealSchema = z
+  .strictObject({
+    shares: z.number().int().min(1).max(255),
+    threshold: z.number().int().min(1).max(255),
+  })
+  .superRefine((unseal, ctx) => {
+    if (unseal.threshold > unseal.shares) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: `must be at most shares (${unseal.shares})` });
+    }
+    // Vault refuses a threshold of 1 with several shares (hashicorp/vault SealConfig.Validate).
+    if (unseal.shares > 1 && unseal.threshold < 2) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: "must be at least 2 when shares is more than 1" });
+    }
+  });
+
+/** Auto-unseal through another Vault's transit engine (rendered as the chart's `seal "transit"` stanza). */
+const vaultTransitSealSchema = z.strictObject({
+  type: z.literal("transit"),
+  /** The transit Vault's address, as the Vault pod reaches it. */
+  address: z.string().superRefine(check(urlProblem)),
+  keyName: z.string().min(1),
+  mountPath: z.string().regex(/^[a-z0-9][a-z0-9_/-]*$/, 'must be a Vault mount path such as "transit"').default("transit"),
+  /** A Secret in namespace vault whose key `token` holds the transit token (read by the seal as VAULT_TOKEN). */
+  tokenSecretName: label,
+});
+
+type VaultSettings = {
+  mode: "in-cluster" | "external";
+  address: string;
+  tls?: z.output<typeof vaultTlsSchema>;
+  seal?: z.output<typeof vaultTransitSealSchema>;
+};
+
+/** What the machine running pulumi needs to trust Vault, and what only an in-cluster Vault has. */
+function checkVaultTrust(vault: VaultSettings, ctx: z.RefinementCtx): void {
+  if (reachableUrlProblem(vault.address) !== undefined) return; // reported on address itself
+  const loopback = isLoopbackUrl(vault.address);
+  const certificateSource = vault.tls?.secretName ?? vault.tls?.certManagerIssuer;
+  if (vault.mode === "in-cluster" && !loopback && certificateSource === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["tls"],
+      message:
+        "needs secretName (a kubernetes.io/tls Secret for the host in namespace vault) or certManagerIssuer (a cert-manager ClusterIssuer " +
+        "running in the cluster) when address is served by the cluster's Ingress: otherwise Traefik serves its self-signed default " +
+        "certificate and the first Vault call fails with an x509 error",
+    });
+  }
+  if (vault.mode === "external") {
+    for (const key of ["secretName", "certManagerIssuer"] as const) {
+      if (vault.tls?.[key] !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["tls", key], message: 'applies only when mode is "in-cluster" (an external Vault serves its own certificate)' });
+      }
+    }
+    if (vault.seal !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["seal"], message: 'applies only when mode is "in-cluster"' });
+    }
+  }
+}
+
 const vaultSchema = z
   .strictObject({
     mode: z.enum(["in-cluster", "external"]),
@@ -141,7 +218,9 @@ const vaultSchema = z
     kubernetesAuthMount: label.default("kubernetes"),
     kubernetesHost: z.string().superRefine(check(urlProblem)).optional(),
     ingressClassName: label.optional(),
-    tlsSecretName: label.optional(),
+    tls: vaultTlsSchema.optional(),
+    unseal: vaultUnsealSchema.default({ shares: 1, threshold: 1 }),
+    seal: vaultTransitSealSchema.optional(),
   })
   .superRefine((vault, ctx) => {
     if (vault.mode === "external" && vault.kubernetesHost === undefined) {
@@ -151,6 +230,7 @@ const vaultSchema = z
         message: "is required when mode is \"external\": the Kubernetes API URL as Vault (outside the cluster) reaches it",
       });
     }
+    checkVaultTrust(vault, ctx);
   });
 
 const externalSecretsSchema = z.strictObject({
@@ -169,12 +249,26 @@ const appSchema = z.strictObject({
   refreshInterval: duration.optional(),
 });
 
-const webhookSchema = z.strictObject({
-  host: z.string().superRefine(check(hostnameProblem)),
-  ingressClassName: label.optional(),
-  tlsSecretName: label.optional(),
-  rotation: generation.default(1),
-});
+const webhookSchema = z
+  .strictObject({
+    host: z.string().superRefine(check(hostnameProblem)),
+    ingressClassName: label.optional(),
+    tlsSecretName: label.optional(),
+    /** cert-manager ClusterIssuer that fills tlsSecretName (default "flux-webhook-tls"). */
+    certManagerIssuer: label.optional(),
+    rotation: generation.default(1),
+  })
+  .superRefine((webhook, ctx) => {
+    // GitHub verifies the certificate (insecureSsl stays false); Traefik's default one is self-signed.
+    if (webhook.tlsSecretName === undefined && webhook.certManagerIssuer === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tlsSecretName"],
+        message:
+          "or certManagerIssuer is required: GitHub only delivers to a publicly trusted certificate, and without one Traefik serves its self-signed default",
+      });
+    }
+  });
 
 const notificationsSchema = z.strictObject({
   slack: z.boolean().default(false),

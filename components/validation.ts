@@ -3,6 +3,7 @@
  * message (what is expected) or undefined, so config.ts can collect every problem before anything
  * is registered and tests can exercise them without Pulumi's runtime.
  */
+import { X509Certificate } from "node:crypto";
 
 /** RFC 1123 label: what Kubernetes requires of namespace and most object names. */
 const dns1123Label = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -177,4 +178,27 @@ export function secretKeyProblem(value: string): string | undefined {
 /** The environment variable that can carry an app secret: APP_<APP>_<KEY>, upper-cased, '-'/'.' → '_'. */
 export function appSecretEnvVar(app: string, key: string): string {
   return `APP_${app}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+}
+
+/** True for URLs only a port-forward serves: no Ingress is made for them and no certificate is needed. */
+export function isLoopbackUrl(address: string): boolean {
+  const host = new URL(address).hostname;
+  return host === "localhost" || host.startsWith("127.") || host === "[::1]";
+}
+
+/** One or more PEM certificates (a CA bundle) that Node can parse. */
+export function pemCertificateProblem(value: string): string | undefined {
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const unparsable = blocks.filter((block) => {
+    try {
+      new X509Certificate(block);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (blocks.length === 0 || unparsable.length > 0) {
+    return 'must be one or more PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----"), e.g. the CA that signed the host\'s certificate';
+  }
+  return undefined;
 }

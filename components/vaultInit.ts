@@ -288,11 +288,12 @@ export interface VaultInitArgs {
  * and `recoveryKeys` are secrets, kept only in the stack state.
  */
 export class VaultInit extends pulumi.dynamic.Resource {
-  public readonly rootToken!: pulumi.Output<string>;
-  public readonly unsealKeys!: pulumi.Output<string[]>;
-  public readonly recoveryKeys!: pulumi.Output<string[]>;
+  // `declare`: a class field would overwrite, after super(), the outputs the SDK sets (ES2022 fields).
+  declare public readonly rootToken: pulumi.Output<string>;
+  declare public readonly unsealKeys: pulumi.Output<string[]>;
+  declare public readonly recoveryKeys: pulumi.Output<string[]>;
   /** Empty once Vault is unsealed; otherwise why the unseal after init failed. */
-  public readonly unsealProblem!: pulumi.Output<string>;
+  declare public readonly unsealProblem: pulumi.Output<string>;
 
   constructor(name: string, args: VaultInitArgs, opts?: pulumi.CustomResourceOptions) {
     super(

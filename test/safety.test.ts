@@ -19,6 +19,8 @@ describe("destroy safety per stack", () => {
         "helm.sh/v3:Release vault",
         "fluxcd.controlplane.io/v1:FluxInstance flux",
         "index/mount:Mount vault-access-kv",
+        // The only copy of the root token and keys.
+        "dynamic:VaultInit vault-init",
       ].sort(),
     );
     expect(names(run, (r) => r.retainOnDelete)).toEqual(

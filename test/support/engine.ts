@@ -60,10 +60,7 @@ export interface World {
 export function newWorld(): World {
   return {
     vaultKv: new Map(),
-    kubernetesSecrets: new Map([
-      // What the in-cluster Vault init Job leaves behind once it has run.
-      ["vault/vault-init", { "root-token": "hvs.mock-root-token", "unseal-key": "mock-unseal-key" }],
-    ]),
+    kubernetesSecrets: new Map(),
     githubTrees: new Map([["fleet@main", ["README.md", "clusters/staging/kustomization.yaml", "clusters/prod/kustomization.yaml", "apps/podinfo/release.yaml"]]]),
   };
 }
@@ -266,6 +263,13 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
         });
       }
       return {};
+    }
+    case "pulumi-nodejs:dynamic:VaultInit": {
+      // What Vault's init answers (components/vaultInit.ts): a root token and `shares` key shares.
+      const shares = Number(unwrapSecrets(inputs.shares));
+      const keys = Array.from({ length: shares }, (_, i) => remember(`mock-vault-key-${i + 1}-of-${shares}`));
+      const autoUnseal = unwrapSecrets(inputs.autoUnseal) === true;
+      return { rootToken: remember("hvs.mock-root-token"), unsealKeys: autoUnseal ? [] : keys, recoveryKeys: autoUnseal ? keys : [], unsealProblem: "" };
     }
     case "command:remote:Command":
       return { stdout: remember(`apiVersion: v1\nkind: Config\nclusters: []\n# mock kubeconfig from ${name}\n`), stderr: "" };
