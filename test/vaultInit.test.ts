@@ -3,8 +3,11 @@
  * 127.0.0.1 for each test and closed after it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { AddressInfo } from "node:net";
+import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { VaultInitInputs, vaultInitProvider, VaultInitState } from "../components/vaultInit";
 
@@ -20,7 +23,11 @@ interface FakeVaultOptions {
   threshold?: number;
   /** Every unseal key is refused (keys lost to Vault, or a bug): Vault stays sealed. */
   refuseUnseal?: boolean;
+  /** Serve HTTPS with a certificate for 127.0.0.1 signed by the test CA (test/fixtures, test-only keys). */
+  tls?: boolean;
 }
+
+const fixture = (name: string) => readFileSync(path.join(__dirname, "fixtures", name), "utf8");
 
 interface FakeVault {
   address: string;
@@ -44,7 +51,7 @@ async function fakeVault(options: FakeVaultOptions = {}): Promise<FakeVault> {
   };
   const requests: FakeVault["requests"] = [];
   let unavailable = options.unavailableFor ?? 0;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -94,12 +101,15 @@ async function fakeVault(options: FakeVaultOptions = {}): Promise<FakeVault> {
       }
       send(404, { errors: [] });
     });
-  });
+  };
+  const server: Server = options.tls
+    ? createTlsServer({ key: fixture("test-server.key"), cert: fixture("test-server.pem") }, handler)
+    : createServer(handler);
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    address: `http://127.0.0.1:${port}`,
+    address: `${options.tls ? "https" : "http"}://127.0.0.1:${port}`,
     requests,
     state,
     close: () => new Promise((resolve) => server.close(() => resolve())),
@@ -212,6 +222,16 @@ describe("Vault init provider", () => {
     expect(vault.state.sealed).toBe(true);
     // A later update tries again and fails loudly while Vault still refuses.
     await expect(provider.update("id", outs, inputs(vault.address))).rejects.toThrow(/invalid key/);
+  });
+
+  it("trusts the configured CA, and names vault.tls when the certificate is not trusted", async () => {
+    const vault = await fakeVault({ tls: true });
+    await expect(provider.create(inputs(vault.address, { timeoutSeconds: 1 }))).rejects.toThrow(
+      /did not answer GET \/v1\/sys\/init within 1s \(last: UNABLE_TO_VERIFY_LEAF_SIGNATURE.*does not trust the certificate.*gitops-bootstrap:vault\.tls/s,
+    );
+    expect(vault.requests).toEqual([]);
+    const outs = (await provider.create(inputs(vault.address, { caCertificate: fixture("test-ca.pem") }))).outs as VaultInitState;
+    expect(outs.rootToken).toBe("hvs.fake-root");
   });
 
   it("serialises into a self-contained function that still works", async () => {
