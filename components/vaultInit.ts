@@ -197,9 +197,11 @@ export const vaultInitProvider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: VaultInitState, news: VaultInitInputs) {
     const changed = (["address", "caCertificate", "timeoutSeconds", ...fixedAfterInit] as const).some((key) => olds[key] !== news[key]);
-    // A restarted Vault pod is sealed: have `pulumi up` unseal it from the state's keys.
+    // A restarted Vault pod is sealed, or the unseal after init failed: have `pulumi up` unseal it
+    // from the state's keys (and clear the recorded problem).
     const sealed = !olds.autoUnseal && (await sealedNow(news)) === true;
-    return { changes: changed || sealed, replaces: [], deleteBeforeReplace: false };
+    const unsealPending = (olds.unsealProblem ?? "") !== "";
+    return { changes: changed || sealed || unsealPending, replaces: [], deleteBeforeReplace: false };
   },
 
   async create(inputs: VaultInitInputs) {

@@ -221,7 +221,12 @@ describe("Vault init provider", () => {
     expect(outs.unsealProblem).toMatch(/refused PUT \/v1\/sys\/unseal: HTTP 400: invalid key/);
     expect(vault.state.sealed).toBe(true);
     // A later update tries again and fails loudly while Vault still refuses.
+    expect((await provider.diff("id", outs, inputs(vault.address))).changes).toBe(true);
     await expect(provider.update("id", outs, inputs(vault.address))).rejects.toThrow(/invalid key/);
+    // Unsealed by hand meanwhile: the next update still runs, and clears the recorded problem.
+    vault.state.sealed = false;
+    expect((await provider.diff("id", outs, inputs(vault.address))).changes).toBe(true);
+    expect(((await provider.update("id", outs, inputs(vault.address))).outs as VaultInitState).unsealProblem).toBe("");
   });
 
   it("trusts the configured CA, and names vault.tls when the certificate is not trusted", async () => {
