@@ -188,6 +188,8 @@ export class Vault extends pulumi.ComponentResource {
           repo: "https://helm.releases.hashicorp.com",
           namespace: systemNamespaces.vault,
           // Vault is not Ready until initialised and unsealed, which VaultInit does after the install.
+          // It is reachable before that: the chart's Service sets publishNotReadyAddresses: true
+          // (hashicorp/vault-helm v0.31.0 values.yaml server.service), so the Ingress routes to it.
           wait: false,
           values: vaultChartValues(args),
         },
