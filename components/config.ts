@@ -254,7 +254,7 @@ const webhookSchema = z
     host: z.string().superRefine(check(hostnameProblem)),
     ingressClassName: label.optional(),
     tlsSecretName: label.optional(),
-    /** cert-manager ClusterIssuer that fills tlsSecretName (default "flux-webhook-tls"). */
+    /** cert-manager ClusterIssuer that fills tlsSecretName (defaulted in components/webhook.ts). */
     certManagerIssuer: label.optional(),
     rotation: generation.default(1),
   })
