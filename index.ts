@@ -82,6 +82,7 @@ const vaultServer = new Vault("vault", {
   tls: config.vault.tls,
   unseal: config.vault.unseal,
   seal: config.vault.seal,
+  existingInit: config.vault.existingInit,
   token: config.vault.token && requiredValue(config.vault.token),
   provider: k8sProvider,
   dependsOn: [namespaces.get(systemNamespaces.vault)],

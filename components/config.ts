@@ -388,6 +388,8 @@ export interface BootstrapConfig {
     readonly kubernetesHost: string;
     /** Token for the Vault provider in external mode. */
     readonly token?: BootstrapSecret;
+    /** In-cluster: init material of a Vault initialised before (adopted once; JSON {rootToken, unsealKeys}). */
+    readonly existingInit?: pulumi.Output<string>;
   };
   readonly externalSecrets: Settings["externalSecrets"];
   readonly apps: readonly AppConfig[];
@@ -432,6 +434,7 @@ const secretKeys = [
   "kubeconfig",
   "sshPrivateKey",
   "vaultToken",
+  "vaultExistingInit",
   "githubToken",
   "cloudflareApiToken",
   "githubAppPrivateKey",
@@ -537,6 +540,8 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     }
   }
 
+  problems.push(...existingInitProblems(source));
+
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -599,6 +604,7 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
       inClusterAddress: vaultInClusterAddress,
       kubernetesHost: settings.vault.kubernetesHost ?? "https://kubernetes.default.svc",
       token: settings.vault.mode === "external" ? secret("vaultToken", "VAULT_TOKEN") : undefined,
+      existingInit: settings.vault.mode === "in-cluster" ? valueIfSet(secret("vaultExistingInit", "VAULT_EXISTING_INIT")) : undefined,
     },
     externalSecrets: settings.externalSecrets,
     apps,
@@ -620,6 +626,34 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     },
   };
   return deepFreeze(config);
+}
+
+function valueIfSet(secret: BootstrapSecret): pulumi.Output<string> | undefined {
+  return secret.source.kind === "vault" ? undefined : secret.source.value;
+}
+
+/** The shape of `vaultExistingInit` (config or VAULT_EXISTING_INIT), checked without echoing it. */
+function existingInitProblems(source: ConfigSource): string[] {
+  const fromConfig = source.values["vaultExistingInit"];
+  const text = !isUnset(fromConfig) ? fromConfig : source.env["VAULT_EXISTING_INIT"];
+  if (text === undefined || text === "") return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const record = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const keyList = (keys: unknown) => keys === undefined || (Array.isArray(keys) && keys.every((key) => typeof key === "string" && key !== ""));
+  const ok =
+    typeof record.rootToken === "string" &&
+    record.rootToken !== "" &&
+    keyList(record.unsealKeys) &&
+    keyList(record.recoveryKeys) &&
+    Object.keys(record).every((key) => ["rootToken", "unsealKeys", "recoveryKeys"].includes(key));
+  return ok
+    ? []
+    : [`${fullKey("vaultExistingInit")}: must be JSON {"rootToken": "<token>", "unsealKeys": ["<base64 key>", …]} (recoveryKeys instead with a seal)`];
 }
 
 /** Problems that only matter when a secret must exist right now (not readable back from Vault). */

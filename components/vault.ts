@@ -29,6 +29,11 @@ export interface VaultArgs {
   unseal: VaultUnseal;
   /** An auto-unseal seal (in-cluster mode). Defaults to none: Shamir keys, unsealed by `pulumi up`. */
   seal?: VaultTransitSeal;
+  /**
+   * JSON `{rootToken, unsealKeys}` of an in-cluster Vault initialised before this program owned its
+   * init (the old init Job), adopted once. Defaults to none: an initialised Vault is refused.
+   */
+  existingInit?: pulumi.Input<string>;
   /** Token with rights to manage mounts, auth and policies (external mode). */
   token?: pulumi.Input<string>;
   provider: k8s.Provider;
@@ -205,6 +210,7 @@ export class Vault extends pulumi.ComponentResource {
           threshold: args.unseal.threshold,
           autoUnseal: args.seal !== undefined,
           timeoutSeconds: args.timeoutSeconds,
+          existingInit: args.existingInit,
         },
         // Its state is the only copy of the root token and keys: protected with the release.
         { parent: this, dependsOn: [release], protect: args.protect ?? false },

@@ -28,6 +28,11 @@ export interface VaultInitInputs {
   autoUnseal: boolean;
   /** How long to keep retrying while Vault's pod, Service and Ingress come up. */
   timeoutSeconds: number;
+  /**
+   * JSON `{rootToken, unsealKeys?, recoveryKeys?}` of a Vault initialised elsewhere (e.g. by the old
+   * init Job), adopted instead of refused when Vault is already initialised. Empty: none.
+   */
+  existingInit: string;
 }
 
 /** The provider's state: the inputs plus what init returned (secrets). */
@@ -42,7 +47,7 @@ export interface VaultInitState extends VaultInitInputs {
 }
 
 /** Outputs that carry key material; the engine stores them encrypted. */
-export const vaultInitSecretOutputs = ["rootToken", "unsealKeys", "recoveryKeys"] as const;
+export const vaultInitSecretOutputs = ["rootToken", "unsealKeys", "recoveryKeys", "existingInit"] as const;
 
 interface HttpAnswer {
   status: number;
@@ -50,7 +55,13 @@ interface HttpAnswer {
 }
 
 /** One HTTP call to Vault (no retry). Rejects on connection and TLS errors. */
-function vaultCall(target: Pick<VaultInitInputs, "address" | "caCertificate">, method: string, apiPath: string, body?: unknown): Promise<HttpAnswer> {
+function vaultCall(
+  target: Pick<VaultInitInputs, "address" | "caCertificate">,
+  method: string,
+  apiPath: string,
+  body?: unknown,
+  token?: string,
+): Promise<HttpAnswer> {
   const url = new URL(`${target.address.replace(/\/+$/, "")}/v1/${apiPath}`);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const transport = (url.protocol === "https:" ? require("https") : require("http")) as typeof import("https");
@@ -62,7 +73,10 @@ function vaultCall(target: Pick<VaultInitInputs, "address" | "caCertificate">, m
       url,
       {
         method,
-        headers: payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+        headers: {
+          ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+          ...(token === undefined ? {} : { "x-vault-token": token }),
+        },
         // Added to Node's bundled roots, not instead of them: a public certificate still verifies.
         ...(target.caCertificate !== "" && url.protocol === "https:"
           ? { ca: [...rootCertificates, target.caCertificate] }
@@ -174,6 +188,42 @@ async function sealedNow(target: Pick<VaultInitInputs, "address" | "caCertificat
   }
 }
 
+/**
+ * Takes over a Vault initialised elsewhere from `existingInit`: its shares must match config, its
+ * keys must unseal it and its root token must be accepted. Nothing is changed in Vault otherwise.
+ */
+async function adoptExisting(inputs: VaultInitInputs): Promise<VaultInitState> {
+  let existing: { rootToken?: unknown; unsealKeys?: unknown; recoveryKeys?: unknown };
+  try {
+    existing = JSON.parse(inputs.existingInit) as typeof existing;
+  } catch {
+    throw new Error("gitops-bootstrap:vaultExistingInit: must be JSON {\"rootToken\": …, \"unsealKeys\": [… ]}");
+  }
+  const strings = (value: unknown) => (Array.isArray(value) ? value.map(String) : []);
+  if (!inputs.autoUnseal) {
+    const status = await vaultCallRetrying(inputs, "GET", "sys/seal-status");
+    if (status.n !== inputs.shares || status.t !== inputs.threshold) {
+      throw new Error(
+        `Vault at ${inputs.address} has ${String(status.n)} key share(s) with threshold ${String(status.t)}: set gitops-bootstrap:vault.unseal ` +
+          `to { shares: ${String(status.n)}, threshold: ${String(status.t)} } to adopt it (rekeying is done by hand, not by this program).`,
+      );
+    }
+  }
+  const state: VaultInitState = {
+    ...inputs,
+    rootToken: String(existing.rootToken ?? ""),
+    unsealKeys: strings(existing.unsealKeys),
+    recoveryKeys: strings(existing.recoveryKeys),
+    unsealProblem: "",
+  };
+  await unsealVault(state);
+  const lookup = await vaultCall(inputs, "GET", "auth/token/lookup-self", undefined, state.rootToken);
+  if (lookup.status !== 200) {
+    throw new Error(`Vault at ${inputs.address} does not accept the rootToken in gitops-bootstrap:vaultExistingInit (HTTP ${lookup.status}).`);
+  }
+  return state;
+}
+
 /** Inputs whose change after init this provider cannot carry out (Vault would need a rekey). */
 const fixedAfterInit = ["shares", "threshold", "autoUnseal"] as const;
 
@@ -207,10 +257,14 @@ export const vaultInitProvider: pulumi.dynamic.ResourceProvider = {
   async create(inputs: VaultInitInputs) {
     const status = await vaultCallRetrying(inputs, "GET", "sys/init");
     if (status.initialized !== false) {
+      if (inputs.existingInit !== "") {
+        return { id: `vault-init-${new URL(inputs.address).host}`, outs: await adoptExisting(inputs) };
+      }
       throw new Error(
         `Vault at ${inputs.address} is already initialised, but this stack's state holds no root token or keys for it. ` +
-          "Initialising again is impossible and is not attempted. If you hold its root token, use it as an external Vault " +
-          "(vault.mode: external, gitops-bootstrap:vaultToken). If this Vault holds nothing worth keeping (e.g. its init was lost), " +
+          "Initialising again is impossible and is not attempted. If you hold its root token and unseal keys (e.g. in the old " +
+          "init Job's Secret vault/vault-init), hand them over once as gitops-bootstrap:vaultExistingInit (or VAULT_EXISTING_INIT): " +
+          '{"rootToken": …, "unsealKeys": [ … ]}. If this Vault holds nothing worth keeping (e.g. its init was lost), ' +
           "wipe its storage (kubectl -n vault delete pvc data-vault-0, then the vault-0 pod) and run pulumi up again.",
       );
     }
@@ -283,6 +337,8 @@ export interface VaultInitArgs {
   threshold: pulumi.Input<number>;
   autoUnseal: pulumi.Input<boolean>;
   timeoutSeconds: pulumi.Input<number>;
+  /** A Vault initialised elsewhere to adopt (secret JSON, see VaultInitInputs). Defaults to none. */
+  existingInit?: pulumi.Input<string>;
 }
 
 /**
@@ -301,7 +357,15 @@ export class VaultInit extends pulumi.dynamic.Resource {
     super(
       vaultInitProvider,
       name,
-      { ...args, caCertificate: args.caCertificate ?? "", rootToken: undefined, unsealKeys: undefined, recoveryKeys: undefined, unsealProblem: undefined },
+      {
+        ...args,
+        caCertificate: args.caCertificate ?? "",
+        existingInit: args.existingInit === undefined ? "" : pulumi.secret(args.existingInit),
+        rootToken: undefined,
+        unsealKeys: undefined,
+        recoveryKeys: undefined,
+        unsealProblem: undefined,
+      },
       { ...opts, additionalSecretOutputs: [...vaultInitSecretOutputs] },
       undefined,
       "VaultInit",

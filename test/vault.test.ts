@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { caCertificateFile, standaloneServerConfig, vaultChartValues } from "../components/vault";
 import { isLoopbackUrl } from "../components/validation";
-import { newWorld, RegisteredResource } from "./support/engine";
+import { findPlaintext, newWorld, RegisteredResource } from "./support/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 
@@ -34,7 +34,7 @@ describe("Vault", () => {
     const init = run.one("pulumi-nodejs:dynamic:VaultInit", "vault-init");
     expect(init.inputs).toMatchObject({ address: "https://vault.staging.acme.example", shares: 1, threshold: 1, autoUnseal: false, caCertificate: "" });
     expect(run.dependsOn(init, release)).toBe(true);
-    expect([...init.additionalSecretOutputs].sort()).toEqual(["recoveryKeys", "rootToken", "unsealKeys"]);
+    expect([...init.additionalSecretOutputs].sort()).toEqual(["existingInit", "recoveryKeys", "rootToken", "unsealKeys"]);
     // No Job, no RBAC, no read of a Secret the program would have to create first.
     expect(run.ofType("kubernetes:batch/v1:Job")).toEqual([]);
     expect(run.resources.filter((r) => r.read)).toEqual([]);
@@ -74,6 +74,16 @@ describe("Vault", () => {
     expect(Object.keys(values.server).sort()).toEqual(["authDelegator", "dataStorage", "ingress", "standalone"]);
     const rendered = JSON.stringify(kubernetes.map((r: RegisteredResource) => r.inputs));
     expect(rendered).not.toMatch(/hvs\.|mock-vault-key|root-token|unseal-key|vault operator/);
+  });
+
+  it("hands a Vault initialised before (the old init Job's material) to the init as a secret", async () => {
+    const material = JSON.stringify({ rootToken: "hvs.old-job-root", unsealKeys: ["b2xkLWtleQ=="] });
+    const run = await runProgram({ stack: "staging", env: firstRunEnv({ VAULT_EXISTING_INIT: material }), world: newWorld() });
+    const init = run.one("pulumi-nodejs:dynamic:VaultInit", "vault-init");
+    expect(init.inputs.existingInit).toBe(material);
+    expect(JSON.stringify(init.wireInputs.existingInit)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(run.resources.flatMap((r) => findPlaintext(r.wireInputs, ["hvs.old-job-root", "b2xkLWtleQ=="]))).toEqual([]);
+    expect(init.additionalSecretOutputs).toContain("existingInit");
   });
 
   it("with a transit seal: recovery keys, the seal stanza, the transit token from the user's Secret", async () => {

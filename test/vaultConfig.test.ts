@@ -66,6 +66,24 @@ describe("Vault trust, unseal and seal config", () => {
     expect(problemsOf({ vault: { ...inCluster, tls: { secretName: "t" }, seal: { type: "awskms" } } })[0]).toMatch(/^gitops-bootstrap:vault\.seal\.type:/);
   });
 
+  it("checks the shape of vaultExistingInit without echoing it", () => {
+    const env = (value: string) => {
+      try {
+        parseConfig(stackSource("staging", {}, { VAULT_EXISTING_INIT: value }));
+        return [];
+      } catch (error) {
+        return error instanceof ConfigError ? [...error.problems] : [String(error)];
+      }
+    };
+    expect(env(JSON.stringify({ rootToken: "hvs.old-root", unsealKeys: ["a2V5"] }))).toEqual([]);
+    for (const bad of ["hvs.not-json", JSON.stringify({ unsealKeys: ["a2V5"] }), JSON.stringify({ rootToken: "hvs.x", keys: ["k"] }), JSON.stringify({ rootToken: "hvs.x", unsealKeys: [1] })]) {
+      const problems = env(bad);
+      expect(problems).toEqual([expect.stringMatching(/^gitops-bootstrap:vaultExistingInit: must be JSON \{"rootToken"/)]);
+      expect(problems[0]).not.toContain("hvs.");
+    }
+    expect(parseConfig(stackSource("staging")).vault.existingInit).toBeUndefined();
+  });
+
   it("requires the webhook to serve a certificate GitHub trusts", () => {
     expect(problemsOf({ webhook })).toEqual([
       expect.stringMatching(/^gitops-bootstrap:webhook\.tlsSecretName: or certManagerIssuer is required: GitHub only delivers to a publicly trusted certificate/),

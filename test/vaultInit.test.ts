@@ -51,6 +51,7 @@ async function fakeVault(options: FakeVaultOptions = {}): Promise<FakeVault> {
   };
   const requests: FakeVault["requests"] = [];
   let unavailable = options.unavailableFor ?? 0;
+  const rootToken = "hvs.fake-root";
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -70,6 +71,10 @@ async function fakeVault(options: FakeVaultOptions = {}): Promise<FakeVault> {
       }
       const route = `${req.method} ${req.url}`;
       if (route === "GET /v1/sys/init") return send(200, { initialized: state.initialized });
+      if (route === "GET /v1/auth/token/lookup-self") {
+        if (state.sealed) return send(503, { errors: ["Vault is sealed"] });
+        return req.headers["x-vault-token"] === rootToken ? send(200, { data: { policies: ["root"] } }) : send(403, { errors: ["permission denied"] });
+      }
       if (route === "GET /v1/sys/seal-status") {
         return send(200, { initialized: state.initialized, sealed: state.sealed, t: state.threshold, n: state.keys.length, progress: state.progress.length });
       }
@@ -117,7 +122,7 @@ async function fakeVault(options: FakeVaultOptions = {}): Promise<FakeVault> {
 }
 
 function inputs(address: string, overrides: Partial<VaultInitInputs> = {}): VaultInitInputs {
-  return { address, caCertificate: "", shares: 1, threshold: 1, autoUnseal: false, timeoutSeconds: 5, ...overrides };
+  return { address, caCertificate: "", shares: 1, threshold: 1, autoUnseal: false, timeoutSeconds: 5, existingInit: "", ...overrides };
 }
 
 const provider = vaultInitProvider as Required<pulumi.dynamic.ResourceProvider>;
@@ -148,9 +153,28 @@ describe("Vault init provider", () => {
   it("refuses to initialise a Vault that is already initialised, and says how to recover", async () => {
     const vault = await fakeVault({ initialized: true, keys: ["k"] });
     await expect(provider.create(inputs(vault.address))).rejects.toThrow(
-      /already initialised, but this stack's state holds no root token or keys.*vault\.mode: external.*delete pvc data-vault-0/s,
+      /already initialised, but this stack's state holds no root token or keys.*gitops-bootstrap:vaultExistingInit.*delete pvc data-vault-0/s,
     );
     expect(vault.requests.filter((r) => r.method === "PUT")).toEqual([]);
+  });
+
+  it("adopts a Vault initialised elsewhere from existingInit: matching shares, keys that unseal, a token it accepts", async () => {
+    const oldKey = Buffer.from("old-job-key").toString("base64");
+    const adopt = (rootToken: string, unsealKeys: string[]) => JSON.stringify({ rootToken, unsealKeys });
+    const vault = await fakeVault({ initialized: true, sealed: true, keys: [oldKey], threshold: 1 });
+    await expect(provider.create(inputs(vault.address, { shares: 5, threshold: 3, existingInit: adopt("hvs.fake-root", [oldKey]) }))).rejects.toThrow(
+      /has 1 key share\(s\) with threshold 1: set gitops-bootstrap:vault\.unseal to \{ shares: 1, threshold: 1 \}/,
+    );
+    await expect(provider.create(inputs(vault.address, { existingInit: adopt("hvs.fake-root", ["d3Jvbmc="]) }))).rejects.toThrow(/invalid key/);
+    vault.state.sealed = true;
+    await expect(provider.create(inputs(vault.address, { existingInit: adopt("hvs.wrong", [oldKey]) }))).rejects.toThrow(
+      /does not accept the rootToken in gitops-bootstrap:vaultExistingInit \(HTTP 403\)/,
+    );
+    vault.state.sealed = true;
+    const outs = (await provider.create(inputs(vault.address, { existingInit: adopt("hvs.fake-root", [oldKey]) }))).outs as VaultInitState;
+    expect(outs).toMatchObject({ rootToken: "hvs.fake-root", unsealKeys: [oldKey], unsealProblem: "" });
+    expect(vault.state.sealed).toBe(false);
+    expect(vault.requests.filter((r) => r.method === "PUT" && r.path === "/v1/sys/init")).toEqual([]);
   });
 
   it("waits for Vault behind an Ingress that answers 503 while the pod starts", async () => {
