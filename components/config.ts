@@ -24,6 +24,8 @@ import {
   kvPathPrefixProblem,
   k3sIngressProblems,
   hostProblem,
+  isLoopbackUrl,
+  pemCertificateProblem,
   reachableUrlProblem,
   registryProblem,
   repositoryPathProblem,
@@ -31,7 +33,6 @@ import {
   tenantNamespaceProblem,
   urlProblem,
 } from "./validation";
-import { isLoopbackAddress } from "./vault";
 
 /** The Pulumi project name; also the namespace of every config key below. */
 export const projectName = "gitops-bootstrap";
@@ -173,6 +174,81 @@ const fluxSchema = z.strictObject({
   if (message !== undefined) ctx.addIssue({ code: "custom", path: ["distributionVersion"], message });
 });
 
+/**
+ * How the Vault Ingress gets a certificate the machine running pulumi trusts. Without one, k3s's
+ * Traefik serves its self-signed default certificate (k3s manifests/traefik.yaml) and the first
+ * Vault call fails with an x509 error.
+ */
+const vaultTlsSchema = z.strictObject({
+  /** A kubernetes.io/tls Secret in namespace vault (yours, or the one cert-manager fills). */
+  secretName: label.optional(),
+  /** A cert-manager ClusterIssuer already running in the cluster; it fills `secretName`. */
+  certManagerIssuer: label.optional(),
+  /** PEM CA the Vault clients trust besides the system roots (a private CA). */
+  caCertificate: z.string().superRefine(check(pemCertificateProblem)).optional(),
+});
+
+/** Shamir key shares made at init (recovery key shares with an auto-unseal seal). */
+const vaultUnsealSchema = z
+  .strictObject({
+    shares: z.number().int().min(1).max(255),
+    threshold: z.number().int().min(1).max(255),
+  })
+  .superRefine((unseal, ctx) => {
+    if (unseal.threshold > unseal.shares) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: `must be at most shares (${unseal.shares})` });
+    }
+    // Vault refuses a threshold of 1 with several shares (hashicorp/vault SealConfig.Validate).
+    if (unseal.shares > 1 && unseal.threshold < 2) {
+      ctx.addIssue({ code: "custom", path: ["threshold"], message: "must be at least 2 when shares is more than 1" });
+    }
+  });
+
+/** Auto-unseal through another Vault's transit engine (rendered as the chart's `seal "transit"` stanza). */
+const vaultTransitSealSchema = z.strictObject({
+  type: z.literal("transit"),
+  /** The transit Vault's address, as the Vault pod reaches it. */
+  address: z.string().superRefine(check(urlProblem)),
+  keyName: z.string().min(1),
+  mountPath: z.string().regex(/^[a-z0-9][a-z0-9_/-]*$/, 'must be a Vault mount path such as "transit"').default("transit"),
+  /** A Secret in namespace vault whose key `token` holds the transit token (read by the seal as VAULT_TOKEN). */
+  tokenSecretName: label,
+});
+
+type VaultSettings = {
+  mode: "in-cluster" | "external";
+  address: string;
+  tls?: z.output<typeof vaultTlsSchema>;
+  seal?: z.output<typeof vaultTransitSealSchema>;
+};
+
+/** What the machine running pulumi needs to trust Vault, and what only an in-cluster Vault has. */
+function checkVaultTrust(vault: VaultSettings, ctx: z.RefinementCtx): void {
+  if (reachableUrlProblem(vault.address) !== undefined) return; // reported on address itself
+  const loopback = isLoopbackUrl(vault.address);
+  const certificateSource = vault.tls?.secretName ?? vault.tls?.certManagerIssuer;
+  if (vault.mode === "in-cluster" && !loopback && certificateSource === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["tls"],
+      message:
+        "needs secretName (a kubernetes.io/tls Secret for the host in namespace vault) or certManagerIssuer (a cert-manager ClusterIssuer " +
+        "running in the cluster) when address is served by the cluster's Ingress: otherwise Traefik serves its self-signed default " +
+        "certificate and the first Vault call fails with an x509 error",
+    });
+  }
+  if (vault.mode === "external") {
+    for (const key of ["secretName", "certManagerIssuer"] as const) {
+      if (vault.tls?.[key] !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["tls", key], message: 'applies only when mode is "in-cluster" (an external Vault serves its own certificate)' });
+      }
+    }
+    if (vault.seal !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["seal"], message: 'applies only when mode is "in-cluster"' });
+    }
+  }
+}
+
 const vaultSchema = z
   .strictObject({
     mode: z.enum(["in-cluster", "external"]),
@@ -184,7 +260,9 @@ const vaultSchema = z
     kubernetesAuthMount: z.string().superRefine(check(authMountProblem)).default("kubernetes"),
     kubernetesHost: z.string().superRefine(check(kubernetesApiUrlProblem)).optional(),
     ingressClassName: label.optional(),
-    tlsSecretName: secretName.optional(),
+    tls: vaultTlsSchema.optional(),
+    unseal: vaultUnsealSchema.default({ shares: 1, threshold: 1 }),
+    seal: vaultTransitSealSchema.optional(),
   })
   .superRefine((vault, ctx) => {
     if (vault.mode === "external" && vault.kubernetesHost === undefined) {
@@ -194,6 +272,7 @@ const vaultSchema = z
         message: "is required when mode is \"external\": the Kubernetes API URL as Vault (outside the cluster) reaches it",
       });
     }
+    checkVaultTrust(vault, ctx);
   });
 
 const externalSecretsSchema = z.strictObject({
@@ -215,12 +294,26 @@ const appSchema = z.strictObject({
   refreshInterval: duration.optional(),
 });
 
-const webhookSchema = z.strictObject({
-  host: z.string().superRefine(check(hostnameProblem)),
-  ingressClassName: label.optional(),
-  tlsSecretName: secretName.optional(),
-  rotation: generation.default(1),
-});
+const webhookSchema = z
+  .strictObject({
+    host: z.string().superRefine(check(hostnameProblem)),
+    ingressClassName: label.optional(),
+    tlsSecretName: secretName.optional(),
+    /** cert-manager ClusterIssuer that fills tlsSecretName (defaulted in components/webhook.ts). */
+    certManagerIssuer: label.optional(),
+    rotation: generation.default(1),
+  })
+  .superRefine((webhook, ctx) => {
+    // GitHub verifies the certificate (insecureSsl stays false); Traefik's default one is self-signed.
+    if (webhook.tlsSecretName === undefined && webhook.certManagerIssuer === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["tlsSecretName"],
+        message:
+          "or certManagerIssuer is required: GitHub only delivers to a publicly trusted certificate, and without one Traefik serves its self-signed default",
+      });
+    }
+  });
 
 const notificationsSchema = z.strictObject({
   slack: z.boolean().default(false),
@@ -311,7 +404,7 @@ const settingsSchema = z
     if (settings.cluster.mode === "k3s" && settings.cluster.k3s !== undefined) {
       const behindIngress = (address: string) => {
         try {
-          return !isLoopbackAddress(address);
+          return !isLoopbackUrl(address);
         } catch {
           return false;
         }
@@ -391,6 +484,8 @@ export interface BootstrapConfig {
     readonly kubernetesHost: string;
     /** Token for the Vault provider in external mode. */
     readonly token?: BootstrapSecret;
+    /** In-cluster: init material of a Vault initialised before (adopted once; JSON {rootToken, unsealKeys}). */
+    readonly existingInit?: pulumi.Output<string>;
   };
   readonly externalSecrets: Settings["externalSecrets"];
   readonly apps: readonly AppConfig[];
@@ -436,6 +531,7 @@ const secretKeys = [
   "kubeconfig",
   "sshPrivateKey",
   "vaultToken",
+  "vaultExistingInit",
   "githubToken",
   "cloudflareApiToken",
   "githubAppPrivateKey",
@@ -542,6 +638,8 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     }
   }
 
+  problems.push(...existingInitProblems(source));
+
   if (!parsed.success || problems.length > 0) {
     throw new ConfigError(problems);
   }
@@ -605,6 +703,7 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
       inClusterAddress: vaultInClusterAddress,
       kubernetesHost: settings.vault.kubernetesHost ?? "https://kubernetes.default.svc",
       token: settings.vault.mode === "external" ? secret("vaultToken", "VAULT_TOKEN") : undefined,
+      existingInit: settings.vault.mode === "in-cluster" ? valueIfSet(secret("vaultExistingInit", "VAULT_EXISTING_INIT")) : undefined,
     },
     externalSecrets: settings.externalSecrets,
     apps,
@@ -634,6 +733,34 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     },
   };
   return deepFreeze(config);
+}
+
+function valueIfSet(secret: BootstrapSecret): pulumi.Output<string> | undefined {
+  return secret.source.kind === "vault" ? undefined : secret.source.value;
+}
+
+/** The shape of `vaultExistingInit` (config or VAULT_EXISTING_INIT), checked without echoing it. */
+function existingInitProblems(source: ConfigSource): string[] {
+  const fromConfig = source.values["vaultExistingInit"];
+  const text = !isUnset(fromConfig) ? fromConfig : source.env["VAULT_EXISTING_INIT"];
+  if (text === undefined || text === "") return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
+  }
+  const record = (typeof value === "object" && value !== null ? value : {}) as Record<string, unknown>;
+  const keyList = (keys: unknown) => keys === undefined || (Array.isArray(keys) && keys.every((key) => typeof key === "string" && key !== ""));
+  const ok =
+    typeof record.rootToken === "string" &&
+    record.rootToken !== "" &&
+    keyList(record.unsealKeys) &&
+    keyList(record.recoveryKeys) &&
+    Object.keys(record).every((key) => ["rootToken", "unsealKeys", "recoveryKeys"].includes(key));
+  return ok
+    ? []
+    : [`${fullKey("vaultExistingInit")}: must be JSON {"rootToken": "<token>", "unsealKeys": ["<base64 key>", …]} (recoveryKeys instead with a seal)`];
 }
 
 /** Problems that only matter when a secret must exist right now (not readable back from Vault). */

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { customResource, CustomResourceManifest, systemNamespaces } from "./kubernetes";
+import { eventSourcesIn } from "./notifications";
 
 /** A pinned upstream git source (the monitoring example has no tags, so a commit). */
 export interface MonitoringSource {
@@ -16,6 +17,8 @@ export interface MonitoringArgs {
   dashboards: boolean;
   /** Notification Provider names that get an Alert on failed reconciliations ([] = none). */
   alertProviders: readonly string[];
+  /** Namespaces whose Flux objects' failures alert (the stack's managed namespaces). */
+  alertNamespaces: readonly string[];
   /** Namespace of the dashboards' ConfigMaps (created with the stack's other namespaces). */
   namespace: string;
   source: MonitoringSource;
@@ -104,8 +107,8 @@ export function dashboardsManifest(namespace: string): CustomResourceManifest {
   };
 }
 
-/** Announces every failed reconciliation, in every namespace, to one notification Provider. */
-export function reconciliationAlertManifest(providerName: string): CustomResourceManifest {
+/** Announces every failed reconciliation in `namespaces` to one notification Provider. */
+export function reconciliationAlertManifest(providerName: string, namespaces: readonly string[]): CustomResourceManifest {
   return {
     apiVersion: "notification.toolkit.fluxcd.io/v1beta3",
     kind: "Alert",
@@ -113,8 +116,7 @@ export function reconciliationAlertManifest(providerName: string): CustomResourc
     spec: {
       providerRef: { name: providerName },
       eventSeverity: "error",
-      // Without `namespace` a source means the Alert's own namespace only; "*" covers all.
-      eventSources: ["Kustomization", "HelmRelease", "GitRepository"].map((kind) => ({ kind, name: "*", namespace: "*" })),
+      eventSources: eventSourcesIn(["Kustomization", "HelmRelease", "GitRepository"], namespaces),
     },
   };
 }
@@ -131,7 +133,7 @@ export class FluxMonitoring extends pulumi.ComponentResource {
       customResource(`${name}-dashboards`, dashboardsManifest(args.namespace), { ...childOpts, dependsOn: [args.fluxInstance, source, ...namespace] });
     }
     for (const providerName of args.alertProviders) {
-      customResource(`${name}-alert-${providerName}`, reconciliationAlertManifest(providerName), childOpts);
+      customResource(`${name}-alert-${providerName}`, reconciliationAlertManifest(providerName, args.alertNamespaces), childOpts);
     }
     this.registerOutputs({});
   }

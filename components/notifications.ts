@@ -41,6 +41,14 @@ export function providerManifest(channel: Pick<NotificationChannel, "type" | "ch
 export const alertedKinds = ["Kustomization", "HelmRelease"] as const;
 
 /**
+ * Alert event sources for every object of `kinds` in each of `namespaces`. A source without a
+ * namespace means the Alert's own, and there is no namespace wildcard (see alertManifest).
+ */
+export function eventSourcesIn(kinds: readonly string[], namespaces: readonly string[]): { kind: string; name: string; namespace: string }[] {
+  return kinds.flatMap((kind) => [...new Set(namespaces)].sort().map((namespace) => ({ kind, name: "*", namespace })));
+}
+
+/**
  * An Alert on every Kustomization and HelmRelease in `namespaces`. An event source without a
  * namespace means the Alert's own namespace, and there is no namespace wildcard: notification-
  * controller (v1.9.3, internal/server/event_handlers.go, eventMatchesAlertSource) compares the
@@ -55,7 +63,7 @@ export function alertManifest(type: string, severity: "info" | "error", namespac
     spec: {
       providerRef: { name: type },
       eventSeverity: severity,
-      eventSources: alertedKinds.flatMap((kind) => [...new Set(namespaces)].sort().map((namespace) => ({ kind, name: "*", namespace }))),
+      eventSources: eventSourcesIn(alertedKinds, namespaces),
     },
   };
 }

@@ -3,6 +3,7 @@
  * message (what is expected) or undefined, so config.ts can collect every problem before anything
  * is registered and tests can exercise them without Pulumi's runtime.
  */
+import { X509Certificate } from "node:crypto";
 import { systemNamespaces } from "./kubernetes";
 import {
   compareVersions,
@@ -476,4 +477,26 @@ export function k3sIngressProblems(disable: readonly string[], ingresses: readon
     );
   }
   return problems;
+}
+
+/** True for URLs only a port-forward serves: no Ingress is made for them and no certificate is needed. */
+export function isLoopbackUrl(address: string): boolean {
+  return isLoopbackHost(new URL(address).hostname);
+}
+
+/** One or more PEM certificates (a CA bundle) that Node can parse. */
+export function pemCertificateProblem(value: string): string | undefined {
+  const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const unparsable = blocks.filter((block) => {
+    try {
+      new X509Certificate(block);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (blocks.length === 0 || unparsable.length > 0) {
+    return 'must be one or more PEM certificates ("-----BEGIN CERTIFICATE-----" … "-----END CERTIFICATE-----"), e.g. the CA that signed the host\'s certificate';
+  }
+  return undefined;
 }

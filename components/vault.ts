@@ -1,7 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
-import { chartRelease, managedByLabels, systemNamespaces } from "./kubernetes";
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { chartRelease, systemNamespaces } from "./kubernetes";
+import { isLoopbackUrl } from "./validation";
+import { VaultInit } from "./vaultInit";
 
 export interface VaultArgs {
   /** "in-cluster" installs the hashicorp/vault chart; "external" uses an existing Vault. */
@@ -14,108 +20,152 @@ export interface VaultArgs {
   chartVersion: string;
   /** Ingress class for `address` (in-cluster mode, non-loopback address). Defaults to the cluster's default class. */
   ingressClassName?: string;
-  /** TLS Secret for `address`'s host. Defaults to none (TLS terminated in front of the cluster). */
-  tlsSecretName?: string;
+  /**
+   * The certificate `address` serves and the CA clients trust. Defaults to none: right only for a
+   * loopback address, or an external Vault whose certificate is publicly trusted (config.ts checks).
+   */
+  tls?: VaultTls;
+  /** Key shares made at init (recovery key shares when `seal` is set). */
+  unseal: VaultUnseal;
+  /** An auto-unseal seal (in-cluster mode). Defaults to none: Shamir keys, unsealed by `pulumi up`. */
+  seal?: VaultTransitSeal;
+  /**
+   * JSON `{rootToken, unsealKeys}` of an in-cluster Vault initialised before this program owned its
+   * init (the old init Job), adopted once. Defaults to none: an initialised Vault is refused.
+   */
+  existingInit?: pulumi.Input<string>;
   /** Token with rights to manage mounts, auth and policies (external mode). */
   token?: pulumi.Input<string>;
   provider: k8s.Provider;
   /** The vault namespace (in-cluster mode waits for it). */
   dependsOn: pulumi.Resource[];
-  /** Helm and init Job timeout in seconds. */
+  /** Helm timeout, and how long init waits for Vault to answer, in seconds. */
   timeoutSeconds: number;
-  /** Refuse to delete the Vault release (it holds the only copy of the secrets). Defaults to false. */
+  /** Refuse to delete the Vault release and its init record (the only copy of the keys). Defaults to false. */
   protect?: boolean;
   /** Leave Vault running when the stack is destroyed. Defaults to false. */
   retainOnDelete?: boolean;
 }
 
-/** Where the init Job keeps the unseal key and root token (a Kubernetes Secret in the vault namespace). */
-export const vaultInitSecretName = "vault-init";
+/** Where the Vault Ingress's certificate comes from, and which CA the clients trust. */
+export interface VaultTls {
+  /** A kubernetes.io/tls Secret in namespace vault. Defaults to `defaultVaultTlsSecretName` with certManagerIssuer. */
+  secretName?: string;
+  /** A cert-manager ClusterIssuer that issues the certificate into `secretName`. */
+  certManagerIssuer?: string;
+  /** PEM CA certificate(s) trusted besides the system roots, by the Vault provider and the init provider. */
+  caCertificate?: string;
+}
 
-/**
- * The init Job's script, in two steps that share an emptyDir. Step 1 (vault image) initialises Vault
- * only when `vault status` says it is not initialised, and unseals it. Step 2 (kubectl image) keeps
- * the key and token in a Secret that the server pods mount (optional) to unseal after restarts.
- * Nothing secret is printed.
- */
-export const vaultInitScript = `set -eu
-until vault status >/dev/null 2>&1 || [ $? -eq 2 ]; do echo "waiting for vault"; sleep 3; done
-if vault status | grep -Eq '^Initialized +false'; then
-  vault operator init -key-shares=1 -key-threshold=1 > /work/init.txt
-  awk '/^Unseal Key 1:/ { print $4 }' /work/init.txt | tr -d '\\n' > /work/unseal-key
-  awk '/^Initial Root Token:/ { print $4 }' /work/init.txt | tr -d '\\n' > /work/root-token
-  rm -f /work/init.txt
-  vault operator unseal "$(cat /work/unseal-key)" >/dev/null
-  echo "vault initialised and unsealed"
-else
-  echo "vault already initialised; nothing to do"
-fi
-`;
+/** Shamir shares at init: `threshold` of `shares` unseal Vault (or authorise recovery operations). */
+export interface VaultUnseal {
+  shares: number;
+  threshold: number;
+}
 
-export const vaultStoreScript = `set -eu
-if [ -s /work/root-token ]; then
-  kubectl -n ${systemNamespaces.vault} create secret generic ${vaultInitSecretName} \\
-    --from-file=root-token=/work/root-token --from-file=unseal-key=/work/unseal-key
-  echo "stored init material in secret/${vaultInitSecretName}"
-fi
-`;
+/** Auto-unseal through another Vault's transit secrets engine. */
+export interface VaultTransitSeal {
+  type: "transit";
+  /** The transit Vault's address as the Vault pod reaches it. */
+  address: string;
+  keyName: string;
+  mountPath: string;
+  /** Secret in namespace vault whose key `token` holds the transit token. */
+  tokenSecretName: string;
+}
 
-/** After a restart the pod is sealed; the optional init Secret mount lets it unseal itself. */
-const unsealOnStart = `for i in $(seq 1 30); do
-  if [ -s /vault/init/unseal-key ]; then vault operator unseal "$(cat /vault/init/unseal-key)" >/dev/null 2>&1 && exit 0; fi
-  sleep 2
-done; exit 0`;
+/** The TLS Secret cert-manager fills for the Vault Ingress when no secretName is given. */
+export const defaultVaultTlsSecretName = "vault-tls";
 
 /** How the machine running pulumi reaches an in-cluster Vault. */
 export interface VaultExposure {
   /** vault.address: a loopback address means a port-forward; any other host gets an Ingress. */
   address: string;
   ingressClassName?: string;
-  tlsSecretName?: string;
-}
-
-/** True for addresses only a port-forward can serve (no Ingress is created for them). */
-export function isLoopbackAddress(address: string): boolean {
-  const host = new URL(address).hostname;
-  return host === "localhost" || host.startsWith("127.") || host === "[::1]";
+  tls?: VaultTls;
+  seal?: VaultTransitSeal;
 }
 
 /**
- * Helm values for the in-cluster Vault: one standalone server on a PVC, no injector, self-unsealing,
- * and an Ingress for `address` unless that is a port-forward.
+ * The chart's standalone server config (hashicorp/vault-helm v0.31.0 values.yaml
+ * `server.standalone.config`: plain-HTTP listener, file storage on the PVC) plus the transit seal
+ * stanza, whose token the seal reads from VAULT_TOKEN (Vault docs, configuration/seal/transit).
+ */
+export function standaloneServerConfig(seal: VaultTransitSeal): string {
+  return [
+    "ui = true",
+    "",
+    'listener "tcp" {',
+    "  tls_disable = 1",
+    '  address = "[::]:8200"',
+    '  cluster_address = "[::]:8201"',
+    "}",
+    'storage "file" {',
+    '  path = "/vault/data"',
+    "}",
+    'seal "transit" {',
+    `  address = ${JSON.stringify(seal.address)}`,
+    `  key_name = ${JSON.stringify(seal.keyName)}`,
+    `  mount_path = ${JSON.stringify(seal.mountPath)}`,
+    "}",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Helm values for the in-cluster Vault: one standalone server on a PVC, no injector, and an Ingress
+ * for `address` (with its certificate) unless that is a port-forward. No unseal material reaches
+ * the cluster: `pulumi up` unseals from the stack state, or the transit seal does.
  */
 export function vaultChartValues(exposure: VaultExposure): Record<string, unknown> {
   const host = new URL(exposure.address).hostname;
-  const ingress = isLoopbackAddress(exposure.address)
+  const issuer = exposure.tls?.certManagerIssuer;
+  const certificateSecret = exposure.tls?.secretName ?? (issuer === undefined ? undefined : defaultVaultTlsSecretName);
+  const ingress = isLoopbackUrl(exposure.address)
     ? { enabled: false }
     : {
         enabled: true,
         ...(exposure.ingressClassName ? { ingressClassName: exposure.ingressClassName } : {}),
+        // cert-manager's ingress-shim issues a Certificate for an Ingress carrying this annotation.
+        annotations: issuer === undefined ? {} : { "cert-manager.io/cluster-issuer": issuer },
         pathType: "Prefix",
         activeService: true,
         hosts: [{ host, paths: [] }],
-        tls: exposure.tlsSecretName ? [{ secretName: exposure.tlsSecretName, hosts: [host] }] : [],
+        tls: certificateSecret === undefined ? [] : [{ secretName: certificateSecret, hosts: [host] }],
       };
+  const seal = exposure.seal;
   return {
     injector: { enabled: false },
     ui: { enabled: false },
     server: {
-      standalone: { enabled: true },
+      standalone: seal === undefined ? { enabled: true } : { enabled: true, config: standaloneServerConfig(seal) },
       dataStorage: { enabled: true, size: "2Gi" },
       // Vault's own service account reviews tokens for the Kubernetes auth method.
       authDelegator: { enabled: true },
-      volumes: [{ name: vaultInitSecretName, secret: { secretName: vaultInitSecretName, optional: true } }],
-      volumeMounts: [{ name: vaultInitSecretName, mountPath: "/vault/init", readOnly: true }],
-      postStart: ["/bin/sh", "-c", unsealOnStart],
+      ...(seal === undefined
+        ? {}
+        : { extraSecretEnvironmentVars: [{ envName: "VAULT_TOKEN", secretName: seal.tokenSecretName, secretKey: "token" }] }),
       ingress,
     },
   };
 }
 
 /**
+ * Where the Vault provider reads `caCertificate` from: it takes only a file or directory
+ * (@pulumi/vault ProviderArgs caCertFile/caCertDir). Named by content, under the OS temp dir.
+ */
+export function caCertificateFile(pem: string): string {
+  const directory = path.join(tmpdir(), "gitops-bootstrap");
+  const file = path.join(directory, `vault-ca-${createHash("sha256").update(pem).digest("hex").slice(0, 16)}.pem`);
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(file, pem);
+  return file;
+}
+
+/**
  * Vault and the one Vault provider every Vault resource uses. In-cluster: the hashicorp/vault
- * chart, an init Job (init once, unseal, keep key and token in a Secret), and the root token read
- * back from that Secret. External: the address and token from config.
+ * chart, and a VaultInit resource that initialises it once from where Pulumi runs and unseals it;
+ * the root token and keys live only in the stack state. External: the address and token from config.
  */
 export class Vault extends pulumi.ComponentResource {
   /** Pass as `provider` to every Vault resource and invoke. */
@@ -131,10 +181,10 @@ export class Vault extends pulumi.ComponentResource {
     super("gitops:vault:Vault", name, {}, opts);
     this.address = args.address;
     this.inClusterAddress = args.inClusterAddress;
+    const caCertificate = args.tls?.caCertificate;
 
     let token: pulumi.Input<string>;
     if (args.mode === "in-cluster") {
-      const k8sOpts = { parent: this, provider: args.provider };
       const release = chartRelease(
         name,
         {
@@ -142,89 +192,40 @@ export class Vault extends pulumi.ComponentResource {
           chart: "vault",
           repo: "https://helm.releases.hashicorp.com",
           namespace: systemNamespaces.vault,
-          // Vault is not Ready until unsealed; the init Job below does that and is what we wait for.
+          // Vault is not Ready until initialised and unsealed, which VaultInit does after the install.
+          // It is reachable before that: the chart's Service sets publishNotReadyAddresses: true
+          // (hashicorp/vault-helm v0.31.0 values.yaml server.service), so the Ingress routes to it.
           wait: false,
           values: vaultChartValues(args),
         },
         args,
         { parent: this },
       );
-
-      const serviceAccount = new k8s.core.v1.ServiceAccount(
-        `${name}-init`,
-        { metadata: { name: "vault-init", namespace: systemNamespaces.vault, labels: managedByLabels } },
-        { ...k8sOpts, dependsOn: args.dependsOn },
-      );
-      const role = new k8s.rbac.v1.Role(
+      const init = new VaultInit(
         `${name}-init`,
         {
-          metadata: { name: "vault-init", namespace: systemNamespaces.vault, labels: managedByLabels },
-          rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["create"] }],
+          address: args.address,
+          caCertificate,
+          shares: args.unseal.shares,
+          threshold: args.unseal.threshold,
+          autoUnseal: args.seal !== undefined,
+          timeoutSeconds: args.timeoutSeconds,
+          existingInit: args.existingInit,
         },
-        { ...k8sOpts, dependsOn: args.dependsOn },
+        // Its state is the only copy of the root token and keys: protected with the release.
+        { parent: this, dependsOn: [release], protect: args.protect ?? false },
       );
-      const roleBinding = new k8s.rbac.v1.RoleBinding(
-        `${name}-init`,
-        {
-          metadata: { name: "vault-init", namespace: systemNamespaces.vault, labels: managedByLabels },
-          // Literal names: Kubernetes does not need the Role or account to exist first.
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: "vault-init" },
-          subjects: [{ kind: "ServiceAccount", name: "vault-init", namespace: systemNamespaces.vault }],
-        },
-        { ...k8sOpts, dependsOn: args.dependsOn },
-      );
-      const initJob = new k8s.batch.v1.Job(
-        `${name}-init`,
-        {
-          metadata: {
-            name: "vault-init",
-            namespace: systemNamespaces.vault,
-            labels: managedByLabels,
-            annotations: { "pulumi.com/waitFor": "condition=Complete" },
-          },
-          spec: {
-            backoffLimit: 6,
-            template: {
-              metadata: { labels: managedByLabels },
-              spec: {
-                serviceAccountName: serviceAccount.metadata.name,
-                restartPolicy: "OnFailure",
-                volumes: [{ name: "work", emptyDir: { medium: "Memory" } }],
-                initContainers: [
-                  {
-                    name: "init",
-                    image: "hashicorp/vault:1.20.4",
-                    env: [{ name: "VAULT_ADDR", value: args.inClusterAddress }],
-                    command: ["/bin/sh", "-c", vaultInitScript],
-                    volumeMounts: [{ name: "work", mountPath: "/work" }],
-                  },
-                ],
-                containers: [
-                  {
-                    name: "store",
-                    image: "registry.k8s.io/kubectl:v1.33.5",
-                    command: ["/bin/sh", "-c", vaultStoreScript],
-                    volumeMounts: [{ name: "work", mountPath: "/work" }],
-                  },
-                ],
-              },
-            },
-          },
-        },
-        { ...k8sOpts, dependsOn: [release, serviceAccount, role, roleBinding], customTimeouts: { create: `${args.timeoutSeconds}s` } },
-      );
-      // A read runs even in a preview and ignores dependsOn (pulumi/pulumi#16395); the engine skips it
-      // only while its ID is unknown (pulumi/pulumi pkg/resource/deploy/step.go, ReadStep). The Job's
-      // ID is unknown until the Job exists, so a fresh preview does not look for the Secret yet.
-      const initSecret = k8s.core.v1.Secret.get(
-        `${name}-init-material`,
-        initJob.id.apply(() => `${systemNamespaces.vault}/${vaultInitSecretName}`),
-        { ...k8sOpts, dependsOn: [initJob] },
-      );
+      // Kept only as a Pulumi secret in the encrypted stack state; the provider works through
+      // short-lived child tokens of it (skipChildToken: false).
       token = pulumi.secret(
-        initSecret.data.apply((data) => Buffer.from(data?.["root-token"] ?? "", "base64").toString("utf8")),
+        pulumi.all([init.rootToken, init.unsealProblem]).apply(([rootToken, unsealProblem]) => {
+          if (unsealProblem) {
+            throw new Error(`Vault was initialised (its keys are in the stack state) but is still sealed: ${unsealProblem} Run pulumi up again to unseal it.`);
+          }
+          return rootToken;
+        }),
       );
-      this.ready = [release, initJob];
+      this.ready = [release, init];
     } else {
       if (args.token === undefined) throw new Error("Vault: a token is required in external mode");
       token = pulumi.secret(args.token);
@@ -233,8 +234,13 @@ export class Vault extends pulumi.ComponentResource {
 
     this.provider = new vault.Provider(
       name,
-      // The address must be reachable from this machine; config.ts rejects in-cluster hosts.
-      { address: args.address, token, skipChildToken: false },
+      {
+        // The address must be reachable from this machine; config.ts rejects in-cluster hosts.
+        address: args.address,
+        token,
+        skipChildToken: false,
+        ...(caCertificate === undefined ? {} : { caCertFile: caCertificateFile(caCertificate) }),
+      },
       { parent: this, dependsOn: this.ready },
     );
     this.registerOutputs({ address: this.address, inClusterAddress: this.inClusterAddress });

@@ -11,6 +11,9 @@ export function receiverWebhookPath(token: string, name: string, namespace: stri
   return `/hook/${createHash("sha256").update(token + name + namespace).digest("hex")}`;
 }
 
+/** The TLS Secret cert-manager fills for the webhook Ingress when no tlsSecretName is given. */
+export const defaultWebhookTlsSecretName = "flux-webhook-tls";
+
 export function receiverManifest(name: string, tokenSecretName: string): CustomResourceManifest {
   return {
     apiVersion: "notification.toolkit.fluxcd.io/v1",
@@ -30,8 +33,13 @@ export interface WebhookReceiverArgs {
   host: string;
   /** Ingress class. Defaults to the cluster's default class. */
   ingressClassName?: string;
-  /** TLS Secret for the host. Defaults to none (TLS terminated in front of the cluster). */
+  /**
+   * TLS Secret for the host. GitHub delivers only to a publicly trusted certificate (insecureSsl
+   * stays false). Defaults to `defaultWebhookTlsSecretName` with certManagerIssuer, else none.
+   */
   tlsSecretName?: string;
+  /** cert-manager ClusterIssuer that issues the host's certificate into the TLS Secret. Defaults to none. */
+  certManagerIssuer?: string;
   /** Rotation generation: a new token gets a new Receiver and GitHub webhook before the old ones go. */
   generation: number;
   /** The HMAC token (secret); GitHub signs deliveries with it and the Receiver checks them. */
@@ -89,10 +97,17 @@ export class WebhookReceiver extends pulumi.ComponentResource {
       { parent: this, provider: args.provider, dependsOn: [tokenSecret, args.fluxInstance] },
     );
 
+    const tlsSecretName = args.tlsSecretName ?? (args.certManagerIssuer === undefined ? undefined : defaultWebhookTlsSecretName);
     new k8s.networking.v1.Ingress(
       name,
       {
-        metadata: { name: "flux-webhook", namespace: systemNamespaces.flux, labels: managedByLabels },
+        metadata: {
+          name: "flux-webhook",
+          namespace: systemNamespaces.flux,
+          labels: managedByLabels,
+          // cert-manager's ingress-shim issues a Certificate for an Ingress carrying this annotation.
+          annotations: args.certManagerIssuer === undefined ? undefined : { "cert-manager.io/cluster-issuer": args.certManagerIssuer },
+        },
         spec: {
           ingressClassName: args.ingressClassName,
           rules: [
@@ -109,7 +124,7 @@ export class WebhookReceiver extends pulumi.ComponentResource {
               },
             },
           ],
-          tls: args.tlsSecretName === undefined ? undefined : [{ hosts: [args.host], secretName: args.tlsSecretName }],
+          tls: tlsSecretName === undefined ? undefined : [{ hosts: [args.host], secretName: tlsSecretName }],
         },
       },
       { parent: this, provider: args.provider, dependsOn: [args.fluxInstance] },

@@ -85,9 +85,9 @@ describe("phase 4 on staging", () => {
   it("waits for Ready on what has a Ready condition, within the configured timeout", () => {
     const waited = run.resources.filter((r) => metadata(r)?.annotations?.["pulumi.com/waitFor"] !== undefined);
     expect(waited.map((r) => r.type.split(":")[2]).sort()).toEqual(
-      ["SecretStore", "SecretStore", "SecretStore", "SecretStore", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "FluxInstance", "Job", "Receiver"].sort(),
+      ["SecretStore", "SecretStore", "SecretStore", "SecretStore", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "ExternalSecret", "FluxInstance", "Receiver"].sort(),
     );
-    for (const resource of waited.filter((r) => r.type !== "kubernetes:batch/v1:Job")) {
+    for (const resource of waited) {
       expect(metadata(resource).annotations?.["pulumi.com/waitFor"]).toBe("condition=Ready");
       expect(resource.customTimeouts).toMatchObject({ create: "300s", update: "300s" });
     }

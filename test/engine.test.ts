@@ -9,53 +9,59 @@ import * as vault from "@pulumi/vault";
 import { describe, expect, it } from "vitest";
 import { newWorld, runProgram, unknownSentinel, World } from "./support/engine";
 
-/** A Job that writes the Secret "vault/vault-init" when it runs (the engine's model of the Vault init Job). */
-function initJob(provider: k8s.Provider): k8s.batch.v1.Job {
-  return new k8s.batch.v1.Job(
-    "init",
-    { metadata: { name: "vault-init", namespace: "vault" }, spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] } } } },
+/**
+ * A service-account-token Secret, which the token controller fills after it is created (the engine's
+ * model; the program reads such a Secret back for an external Vault's token reviewer).
+ */
+function tokenSecret(provider: k8s.Provider): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    "reviewer",
+    {
+      metadata: { name: "vault-token-reviewer", namespace: "vault", annotations: { "kubernetes.io/service-account.name": "vault-token-reviewer" } },
+      type: "kubernetes.io/service-account-token",
+    },
     { provider },
   );
 }
 
-/** Runs a small program that reads the Job's Secret back with `id` as its ID. */
-function readBack(world: World, preview: boolean, id: (job: k8s.batch.v1.Job) => pulumi.Input<string>) {
+/** Runs a small program that reads the filled Secret back with `id` as its ID. */
+function readBack(world: World, preview: boolean, id: (created: k8s.core.v1.Secret) => pulumi.Input<string>) {
   return runProgram({
     world,
     preview,
     loadProgram: async () => {
       const provider = new k8s.Provider("cluster", { context: "staging" });
-      const job = initJob(provider);
-      const secret = k8s.core.v1.Secret.get("init-material", id(job), { provider, dependsOn: [job] });
-      return { rootToken: secret.data.apply((data) => Buffer.from(data?.["root-token"] ?? "", "base64").toString("utf8")) };
+      const created = tokenSecret(provider);
+      const filled = k8s.core.v1.Secret.get("reviewer-filled", id(created), { provider, dependsOn: [created] });
+      return { token: pulumi.secret(filled.data.apply((data) => Buffer.from(data?.["token"] ?? "", "base64").toString("utf8"))) };
     },
   });
 }
 
 describe("test engine: preview of a fresh stack", () => {
   it("fails a read of an object the run creates when its ID is a plain string, whatever dependsOn says", async () => {
-    await expect(readBack(newWorld(), true, () => "vault/vault-init")).rejects.toThrow(
-      "failed to read resource #vault/vault-init 'init-material' [kubernetes:core/v1:Secret]: resource 'vault/vault-init' does not exist",
+    await expect(readBack(newWorld(), true, () => "vault/vault-token-reviewer")).rejects.toThrow(
+      "failed to read resource #vault/vault-token-reviewer 'reviewer-filled' [kubernetes:core/v1:Secret]: resource 'vault/vault-token-reviewer' does not exist",
     );
   });
 
   // pulumi-kubernetes answers a Create in preview with its inputs (or a server-side dry run) and no ID
   // (provider/pkg/provider/provider.go, Create: `CreateResponse{Id: "", Properties: req.GetProperties()}`).
   it("fails it too when the ID comes from an output the preview knows (metadata echoes the inputs)", async () => {
-    await expect(readBack(newWorld(), true, (job) => job.metadata.apply(() => "vault/vault-init"))).rejects.toThrow(
-      "resource 'vault/vault-init' does not exist",
+    await expect(readBack(newWorld(), true, (created) => created.metadata.apply(() => "vault/vault-token-reviewer"))).rejects.toThrow(
+      "resource 'vault/vault-token-reviewer' does not exist",
     );
   });
 
   it("skips the read while the ID waits for the creating resource's ID, and reads it on the update", async () => {
     const world = newWorld();
-    const preview = await readBack(world, true, (job) => job.id.apply(() => "vault/vault-init"));
-    expect(preview.outputs.rootToken).toEqual({ value: unknownSentinel, secret: false });
+    const preview = await readBack(world, true, (created) => created.id.apply(() => "vault/vault-token-reviewer"));
+    expect(preview.outputs.token).toEqual({ value: unknownSentinel, secret: true });
     expect(world.kubernetesSecrets.size).toBe(0);
 
-    const update = await readBack(world, false, (job) => job.id.apply(() => "vault/vault-init"));
-    expect(update.outputs.rootToken).toEqual({ value: "hvs.mock-root-token", secret: true });
-    expect([...world.kubernetesSecrets.keys()]).toEqual(["vault/vault-init"]);
+    const update = await readBack(world, false, (created) => created.id.apply(() => "vault/vault-token-reviewer"));
+    expect(update.outputs.token).toEqual({ value: "mock-service-account-jwt-reviewer", secret: true });
+    expect([...world.kubernetesSecrets.keys()]).toEqual(["vault/vault-token-reviewer"]);
   });
 
   it("gives created resources no ID and unknown computed outputs, and echoes their inputs", async () => {

@@ -70,17 +70,33 @@ describe("Flux monitoring (prod)", () => {
     ]);
   });
 
-  it("alerts the Slack provider on failed reconciliations in every namespace", () => {
+  it("alerts the Slack provider on failed reconciliations in every managed namespace", () => {
     const alert = run.one(types.alert, "flux-monitoring-alert-slack");
     expect(alert.inputs).toMatchObject({
       metadata: { name: "reconciliation-failures-slack", namespace: "flux-system" },
       spec: {
         providerRef: { name: "slack" },
         eventSeverity: "error",
+        // No namespace wildcard exists (notification-controller eventMatchesAlertSource): one source per namespace.
         eventSources: [
-          { kind: "Kustomization", name: "*", namespace: "*" },
-          { kind: "HelmRelease", name: "*", namespace: "*" },
-          { kind: "GitRepository", name: "*", namespace: "*" },
+          { kind: "Kustomization", name: "*", namespace: "cert-manager" },
+          { kind: "Kustomization", name: "*", namespace: "external-secrets" },
+          { kind: "Kustomization", name: "*", namespace: "flux-system" },
+          { kind: "Kustomization", name: "*", namespace: "monitoring" },
+          { kind: "Kustomization", name: "*", namespace: "podinfo" },
+          { kind: "Kustomization", name: "*", namespace: "vault" },
+          { kind: "HelmRelease", name: "*", namespace: "cert-manager" },
+          { kind: "HelmRelease", name: "*", namespace: "external-secrets" },
+          { kind: "HelmRelease", name: "*", namespace: "flux-system" },
+          { kind: "HelmRelease", name: "*", namespace: "monitoring" },
+          { kind: "HelmRelease", name: "*", namespace: "podinfo" },
+          { kind: "HelmRelease", name: "*", namespace: "vault" },
+          { kind: "GitRepository", name: "*", namespace: "cert-manager" },
+          { kind: "GitRepository", name: "*", namespace: "external-secrets" },
+          { kind: "GitRepository", name: "*", namespace: "flux-system" },
+          { kind: "GitRepository", name: "*", namespace: "monitoring" },
+          { kind: "GitRepository", name: "*", namespace: "podinfo" },
+          { kind: "GitRepository", name: "*", namespace: "vault" },
         ],
       },
     });

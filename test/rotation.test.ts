@@ -4,7 +4,7 @@ import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 
 const github = (rotation: number) => ({ owner: "acme-platform", repository: "fleet", path: "clusters/staging", deployKey: { rotation } });
-const webhook = (rotation: number) => ({ host: "flux-webhook.staging.acme.example", ingressClassName: "traefik", rotation });
+const webhook = (rotation: number) => ({ host: "flux-webhook.staging.acme.example", ingressClassName: "traefik", certManagerIssuer: "letsencrypt", rotation });
 /**
  * What the engine deletes at the end of `after`'s update: resources `before` registered that
  * `after` no longer does, as "type name" (without the parent type chain), sorted.

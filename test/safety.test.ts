@@ -23,6 +23,8 @@ describe("destroy safety per stack", () => {
         "index/mount:Mount vault-access-kv",
         "index/randomPassword:RandomPassword cluster-k3s-token",
         ...prodHosts.flatMap((host) => [`remote:Command cluster-k3s-${host}-install`, `remote:Command cluster-k3s-${host}-uninstall`]),
+        // The only copy of the root token and keys.
+        "dynamic:VaultInit vault-init",
       ].sort(),
     );
     expect(names(run, (r) => r.retainOnDelete)).toEqual(

@@ -1,9 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { readPolicyHcl } from "../components/vaultAccess";
-import { isLoopbackAddress, vaultChartValues, vaultInitScript, vaultStoreScript } from "../components/vault";
-import { newWorld } from "./support/engine";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { caCertificateFile, standaloneServerConfig, vaultChartValues } from "../components/vault";
+import { isLoopbackUrl } from "../components/validation";
+import { findPlaintext, newWorld, RegisteredResource } from "./support/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
+
+/** A self-signed CA certificate (only parsed and written, never used to serve). */
+const testCa = readFileSync(path.join(__dirname, "fixtures", "test-ca.pem"), "utf8");
+
+const stagingVault = () => ({
+  mode: "in-cluster",
+  address: "https://vault.staging.acme.example",
+  pathPrefix: "clusters/staging",
+  ingressClassName: "traefik",
+  tls: { certManagerIssuer: "letsencrypt" },
+});
 
 const externalVault = {
   mode: "external",
@@ -13,52 +27,109 @@ const externalVault = {
 };
 
 describe("Vault", () => {
-  it("in-cluster: chart, one-time init Job, token read back from the init Secret, provider on the reachable address", async () => {
+  it("in-cluster: chart, init from where Pulumi runs, provider token from the init's secret output", async () => {
     const run = await runProgram({ stack: "staging", env: firstRunEnv(), world: newWorld() });
     const release = run.one("kubernetes:helm.sh/v3:Release", "vault");
     expect(release.inputs).toMatchObject({ chart: "vault", version: "0.31.0", namespace: "vault", repositoryOpts: { repo: "https://helm.releases.hashicorp.com" } });
-    const job = run.one("kubernetes:batch/v1:Job", "vault-init");
-    expect(run.dependsOn(job, release)).toBe(true);
-    const initSecret = run.one("kubernetes:core/v1:Secret", "vault-init-material");
-    expect(initSecret.read).toBe(true);
-    expect(run.dependsOn(initSecret, job)).toBe(true);
+    const init = run.one("pulumi-nodejs:dynamic:VaultInit", "vault-init");
+    expect(init.inputs).toMatchObject({ address: "https://vault.staging.acme.example", shares: 1, threshold: 1, autoUnseal: false, caCertificate: "" });
+    expect(run.dependsOn(init, release)).toBe(true);
+    expect([...init.additionalSecretOutputs].sort()).toEqual(["existingInit", "recoveryKeys", "rootToken", "unsealKeys"]);
+    // No Job, no RBAC, no read of a Secret the program would have to create first.
+    expect(run.ofType("kubernetes:batch/v1:Job")).toEqual([]);
+    expect(run.resources.filter((r) => r.read)).toEqual([]);
+    expect(run.ofType("kubernetes:rbac.authorization.k8s.io/v1:Role")).toEqual([]);
+    expect(run.ofType("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")).toEqual([]);
+    // The only service accounts are the per-namespace Vault readers (least privilege, components/externalSecrets.ts).
+    expect([...new Set(run.ofType("kubernetes:core/v1:ServiceAccount").map((r) => (r.inputs.metadata as { name: string }).name))]).toEqual(["vault-reader"]);
     const provider = run.one("pulumi:providers:vault");
     expect(provider.inputs.address).toBe("https://vault.staging.acme.example");
-    // That address is the chart's Ingress, so pulumi reaches Vault as soon as it runs.
+    expect(provider.inputs.token).toBe("hvs.mock-root-token");
+    expect(JSON.stringify(provider.wireInputs.token)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(provider.dependencies).toContain(init.urn);
+    // That address is the chart's Ingress, with a certificate cert-manager issues for it.
     expect((release.inputs.values as { server: { ingress: unknown } }).server.ingress).toEqual({
       enabled: true,
       ingressClassName: "traefik",
+      annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" },
       pathType: "Prefix",
       activeService: true,
       hosts: [{ host: "vault.staging.acme.example", paths: [] }],
-      tls: [],
+      tls: [{ secretName: "vault-tls", hosts: ["vault.staging.acme.example"] }],
     });
-    expect(provider.inputs.token).toBe("hvs.mock-root-token");
-    expect(JSON.stringify(provider.wireInputs.token)).toContain("1b47061264138c4ac30d75fd1eb44270");
     // ESO, in the cluster, uses the in-cluster address.
-    const store = run.one("kubernetes:external-secrets.io/v1:SecretStore", "secret-stores-flux-system");
+    const store = run.one("kubernetes:external-secrets.io/v1:SecretStore", "secret-stores-podinfo");
     expect((store.inputs.spec as { provider: { vault: { server: string } } }).provider.vault.server).toBe("http://vault.vault.svc:8200");
-    // Vault reviews the readers' tokens itself: no reviewer account, only one reader per reading namespace.
-    expect(run.ofType("kubernetes:core/v1:ServiceAccount").map((r) => r.name).sort()).toEqual(
-      ["secret-stores-cert-manager", "secret-stores-flux-system", "secret-stores-monitoring", "secret-stores-podinfo", "vault-init"],
+  });
+
+  it.each([true, false])("puts no root token or unseal key in the cluster (preview %s)", async (preview) => {
+    const run = await runProgram({ stack: "prod", env: firstRunEnv(), world: newWorld(), preview });
+    const init = run.one("pulumi-nodejs:dynamic:VaultInit", "vault-init");
+    expect(init.inputs).toMatchObject({ shares: 5, threshold: 3 });
+    expect(init.protect).toBe(true);
+    const kubernetes = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
+    const secrets = kubernetes.filter((r) => r.type === "kubernetes:core/v1:Secret");
+    expect(secrets.filter((r) => r.inputs.data !== undefined || r.inputs.stringData !== undefined)).toEqual([]);
+    const values = (run.one("kubernetes:helm.sh/v3:Release", "vault").inputs.values ?? {}) as { server: Record<string, unknown> };
+    // Nothing mounted into Vault's pod, nothing run on its start.
+    expect(Object.keys(values.server).sort()).toEqual(["authDelegator", "dataStorage", "ingress", "standalone"]);
+    const rendered = JSON.stringify(kubernetes.map((r: RegisteredResource) => r.inputs));
+    expect(rendered).not.toMatch(/hvs\.|mock-vault-key|root-token|unseal-key|vault operator/);
+  });
+
+  it("hands a Vault initialised before (the old init Job's material) to the init as a secret", async () => {
+    const material = JSON.stringify({ rootToken: "hvs.old-job-root", unsealKeys: ["b2xkLWtleQ=="] });
+    const run = await runProgram({ stack: "staging", env: firstRunEnv({ VAULT_EXISTING_INIT: material }), world: newWorld() });
+    const init = run.one("pulumi-nodejs:dynamic:VaultInit", "vault-init");
+    expect(init.inputs.existingInit).toBe(material);
+    expect(JSON.stringify(init.wireInputs.existingInit)).toContain("1b47061264138c4ac30d75fd1eb44270");
+    expect(run.resources.flatMap((r) => findPlaintext(r.wireInputs, ["hvs.old-job-root", "b2xkLWtleQ=="]))).toEqual([]);
+    expect(init.additionalSecretOutputs).toContain("existingInit");
+  });
+
+  it("with a transit seal: recovery keys, the seal stanza, the transit token from the user's Secret", async () => {
+    const seal = { type: "transit", address: "https://vault.central.acme.example", keyName: "staging-unseal", tokenSecretName: "vault-transit-token" };
+    const run = await runProgram({
+      stack: "staging",
+      config: { vault: { ...stagingVault(), seal, unseal: { shares: 3, threshold: 2 } } },
+      env: firstRunEnv(),
+      world: newWorld(),
+    });
+    const init = run.one("pulumi-nodejs:dynamic:VaultInit", "vault-init");
+    expect(init.inputs).toMatchObject({ shares: 3, threshold: 2, autoUnseal: true });
+    const server = (run.one("kubernetes:helm.sh/v3:Release", "vault").inputs.values as { server: Record<string, unknown> }).server;
+    expect(server.extraSecretEnvironmentVars).toEqual([{ envName: "VAULT_TOKEN", secretName: "vault-transit-token", secretKey: "token" }]);
+    expect((server.standalone as { config: string }).config).toContain(
+      'seal "transit" {\n  address = "https://vault.central.acme.example"\n  key_name = "staging-unseal"\n  mount_path = "transit"\n}',
     );
   });
 
-  it("creates no Ingress for a port-forward address, and TLS where a Secret is named", () => {
-    expect(isLoopbackAddress("http://127.0.0.1:8200")).toBe(true);
-    expect(isLoopbackAddress("http://localhost:8200")).toBe(true);
-    expect(isLoopbackAddress("https://vault.example.com")).toBe(false);
-    const portForward = vaultChartValues({ address: "http://127.0.0.1:8200" }) as { server: { ingress: unknown } };
-    expect(portForward.server.ingress).toEqual({ enabled: false });
-    const withTls = vaultChartValues({ address: "https://vault.example.com", tlsSecretName: "vault-tls" }) as { server: { ingress: { tls: unknown } } };
-    expect(withTls.server.ingress.tls).toEqual([{ secretName: "vault-tls", hosts: ["vault.example.com"] }]);
+  it("trusts a configured CA in both the Vault provider and the init", async () => {
+    const run = await runProgram({
+      stack: "staging",
+      config: { vault: { ...stagingVault(), tls: { secretName: "vault-tls-own", caCertificate: testCa } } },
+      env: firstRunEnv(),
+      world: newWorld(),
+    });
+    expect(run.one("pulumi-nodejs:dynamic:VaultInit", "vault-init").inputs.caCertificate).toBe(testCa);
+    const file = String(run.one("pulumi:providers:vault").inputs.caCertFile);
+    expect(readFileSync(file, "utf8")).toBe(testCa);
+    const ingress = (run.one("kubernetes:helm.sh/v3:Release", "vault").inputs.values as { server: { ingress: Record<string, unknown> } }).server.ingress;
+    expect(ingress.tls).toEqual([{ secretName: "vault-tls-own", hosts: ["vault.staging.acme.example"] }]);
+    expect(ingress.annotations).toEqual({});
   });
 
-  it("initialises only an uninitialised Vault and prints no secret", () => {
-    expect(vaultInitScript).toMatch(/if vault status \| grep -Eq '\^Initialized \+false'; then/);
-    expect(vaultInitScript).not.toMatch(/cat \/work\/(root-token|unseal-key)\s*$/m);
-    expect(vaultInitScript).toMatch(/>\/dev\/null/);
-    expect(vaultStoreScript).toMatch(/kubectl -n vault create secret generic vault-init/);
+  it("creates no Ingress for a port-forward address, and writes the CA file by content", () => {
+    expect(isLoopbackUrl("http://127.0.0.1:8200")).toBe(true);
+    expect(isLoopbackUrl("http://localhost:8200")).toBe(true);
+    expect(isLoopbackUrl("https://vault.example.com")).toBe(false);
+    const portForward = vaultChartValues({ address: "http://127.0.0.1:8200" }) as { server: { ingress: unknown } };
+    expect(portForward.server.ingress).toEqual({ enabled: false });
+    expect(caCertificateFile(testCa)).toBe(caCertificateFile(`${testCa}`));
+    expect(caCertificateFile(testCa)).not.toBe(caCertificateFile(testCa.replace("MII", "MIJ")));
+    expect(standaloneServerConfig({ type: "transit", address: "https://t", keyName: "k", mountPath: "m", tokenSecretName: "s" })).toMatch(
+      /^ui = true\n\nlistener "tcp" \{\n {2}tls_disable = 1\n[\s\S]*storage "file" \{\n {2}path = "\/vault\/data"\n\}\n/,
+    );
   });
 
   it("external: no chart, token from VAULT_TOKEN as a secret, a token reviewer for the Kubernetes auth method", async () => {

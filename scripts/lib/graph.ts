@@ -3,8 +3,8 @@
  *
  * Model:
  * - Nodes are CUSTOM resources only, providers included. A provider is configured before any
- *   resource that uses it can start (the Vault provider, for one, needs the root token the init Job
- *   leaves behind), so every resource gets an edge to its provider. `Resource.get` reads are nodes
+ *   resource that uses it can start (the Vault provider, for one, needs the root token the init
+ *   resource returns), so every resource gets an edge to its provider. `Resource.get` reads are nodes
  *   too: they are a provider operation the program waits on.
  * - Component resources are collapsed: a dependency on a component means a dependency on all of its
  *   custom descendants, and a custom resource also waits for whatever its component ancestors were

@@ -99,14 +99,6 @@ export function newWorld(): World {
  * Secrets that Jobs write when they run, by the Job's "<namespace>/<name>": the world learns them on
  * the update that creates the Job, never in a preview.
  */
-const secretsWrittenByJobs: Readonly<Record<string, { secret: string; data: (remember: (value: string) => string) => Record<string, string> }>> = {
-  // The in-cluster Vault init Job (components/vault.ts) keeps the unseal key and root token.
-  "vault/vault-init": {
-    secret: "vault/vault-init",
-    data: (remember) => ({ "root-token": remember("hvs.mock-root-token"), "unseal-key": remember("mock-unseal-key") }),
-  },
-};
-
 export interface OutputValue {
   readonly value: unknown;
   readonly secret: boolean;
@@ -308,12 +300,12 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       }
       return {};
     }
-    case "kubernetes:batch/v1:Job": {
-      const metadata = unwrapSecrets(inputs.metadata) as { name?: string; namespace?: string } | undefined;
-      const writes = secretsWrittenByJobs[`${metadata?.namespace ?? "default"}/${metadata?.name ?? ""}`];
-      // What a Job wrote on an earlier update stays as it is.
-      if (writes !== undefined && !world.kubernetesSecrets.has(writes.secret)) world.kubernetesSecrets.set(writes.secret, writes.data(remember));
-      return {};
+    case "pulumi-nodejs:dynamic:VaultInit": {
+      // What Vault's init answers (components/vaultInit.ts): a root token and `shares` key shares.
+      const shares = Number(unwrapSecrets(inputs.shares));
+      const keys = Array.from({ length: shares }, (_, i) => remember(`mock-vault-key-${i + 1}-of-${shares}`));
+      const autoUnseal = unwrapSecrets(inputs.autoUnseal) === true;
+      return { rootToken: remember("hvs.mock-root-token"), unsealKeys: autoUnseal ? [] : keys, recoveryKeys: autoUnseal ? keys : [], unsealProblem: "" };
     }
     case "command:remote:Command":
       // What `cat /etc/rancher/k3s/k3s.yaml` prints on a k3s server (the only stdout the program reads).
