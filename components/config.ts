@@ -24,7 +24,7 @@ import {
   kvPathPrefixProblem,
   k3sIngressProblems,
   hostProblem,
-  isLoopbackUrl,
+  isPortForwardUrl,
   pemCertificateProblem,
   reachableUrlProblem,
   registryProblem,
@@ -225,9 +225,10 @@ type VaultSettings = {
 /** What the machine running pulumi needs to trust Vault, and what only an in-cluster Vault has. */
 function checkVaultTrust(vault: VaultSettings, ctx: z.RefinementCtx): void {
   if (reachableUrlProblem(vault.address) !== undefined) return; // reported on address itself
-  const loopback = isLoopbackUrl(vault.address);
+  // Plain http is only accepted to loopback (reachableUrlProblem); it needs no certificate.
+  const needsCertificate = new URL(vault.address).protocol === "https:" && !isPortForwardUrl(vault.address);
   const certificateSource = vault.tls?.secretName ?? vault.tls?.certManagerIssuer;
-  if (vault.mode === "in-cluster" && !loopback && certificateSource === undefined) {
+  if (vault.mode === "in-cluster" && needsCertificate && certificateSource === undefined) {
     ctx.addIssue({
       code: "custom",
       path: ["tls"],
@@ -404,7 +405,7 @@ const settingsSchema = z
     if (settings.cluster.mode === "k3s" && settings.cluster.k3s !== undefined) {
       const behindIngress = (address: string) => {
         try {
-          return !isLoopbackUrl(address);
+          return !isPortForwardUrl(address);
         } catch {
           return false;
         }

@@ -479,9 +479,14 @@ export function k3sIngressProblems(disable: readonly string[], ingresses: readon
   return problems;
 }
 
-/** True for URLs only a port-forward serves: no Ingress is made for them and no certificate is needed. */
-export function isLoopbackUrl(address: string): boolean {
-  return isLoopbackHost(new URL(address).hostname);
+/**
+ * True for URLs only a port-forward serves (localhost, 127.0.0.0/8, ::1): no Ingress is made for
+ * them and no certificate is needed. Names under `.localhost` also stay on the machine but reach
+ * the cluster's Ingress (k3d maps its ports there), so they get an Ingress like any other host.
+ */
+export function isPortForwardUrl(address: string): boolean {
+  const host = new URL(address).hostname.toLowerCase();
+  return !host.endsWith(".localhost") && isLoopbackHost(host);
 }
 
 /** One or more PEM certificates (a CA bundle) that Node can parse. */

@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { chartRelease, systemNamespaces } from "./kubernetes";
-import { isLoopbackUrl } from "./validation";
+import { isPortForwardUrl } from "./validation";
 import { VaultInit } from "./vaultInit";
 
 export interface VaultArgs {
@@ -121,7 +121,7 @@ export function vaultChartValues(exposure: VaultExposure): Record<string, unknow
   const host = new URL(exposure.address).hostname;
   const issuer = exposure.tls?.certManagerIssuer;
   const certificateSecret = exposure.tls?.secretName ?? (issuer === undefined ? undefined : defaultVaultTlsSecretName);
-  const ingress = isLoopbackUrl(exposure.address)
+  const ingress = isPortForwardUrl(exposure.address)
     ? { enabled: false }
     : {
         enabled: true,

@@ -3,7 +3,7 @@ import { readPolicyHcl } from "../components/vaultAccess";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { caCertificateFile, standaloneServerConfig, vaultChartValues } from "../components/vault";
-import { isLoopbackUrl } from "../components/validation";
+import { isPortForwardUrl } from "../components/validation";
 import { findPlaintext, newWorld, RegisteredResource } from "./support/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
@@ -120,9 +120,12 @@ describe("Vault", () => {
   });
 
   it("creates no Ingress for a port-forward address, and writes the CA file by content", () => {
-    expect(isLoopbackUrl("http://127.0.0.1:8200")).toBe(true);
-    expect(isLoopbackUrl("http://localhost:8200")).toBe(true);
-    expect(isLoopbackUrl("https://vault.example.com")).toBe(false);
+    expect(isPortForwardUrl("http://127.0.0.1:8200")).toBe(true);
+    expect(isPortForwardUrl("http://localhost:8200")).toBe(true);
+    expect(isPortForwardUrl("https://vault.example.com")).toBe(false);
+    // k3d maps its ports to the Ingress: a name under .localhost is served by an Ingress, not a port-forward.
+    expect(isPortForwardUrl("http://vault.e2e.localhost")).toBe(false);
+    expect(vaultChartValues({ address: "http://vault.e2e.localhost", ingressClassName: "traefik" }).server).toMatchObject({ ingress: { enabled: true, hosts: [{ host: "vault.e2e.localhost", paths: [] }] } });
     const portForward = vaultChartValues({ address: "http://127.0.0.1:8200" }) as { server: { ingress: unknown } };
     expect(portForward.server.ingress).toEqual({ enabled: false });
     expect(caCertificateFile(testCa)).toBe(caCertificateFile(`${testCa}`));
