@@ -16,10 +16,8 @@ export interface KnownSecret {
   readonly value: string;
 }
 
-interface Needle {
-  readonly label: string;
-  readonly text: string;
-}
+/** What to look for of one secret, as [text, how the report names it], most telling first. */
+type Needles = readonly (readonly [string, string])[];
 
 /**
  * Fields of a stored secret's data that hold public values: the public halves of key pairs, the
@@ -44,18 +42,21 @@ function distinctivePart(secret: string): string {
   return body.trimStart();
 }
 
-function needlesOf(secrets: readonly KnownSecret[]): { whole: Needle[]; prefixes: Needle[] } {
-  const whole: Needle[] = [];
-  const prefixes: Needle[] = [];
+function needlesOf(secrets: readonly KnownSecret[]): Needles[] {
   const seen = new Set<string>();
+  const needles: Needles[] = [];
   for (const { label, value } of secrets) {
     if (value === "" || seen.has(value)) continue;
     seen.add(value);
-    whole.push({ label, text: value }, { label: `${label} (base64)`, text: Buffer.from(value).toString("base64") });
+    const forms: (readonly [string, string])[] = [
+      [value, label],
+      [Buffer.from(value).toString("base64"), `${label} (base64)`],
+    ];
     const distinctive = distinctivePart(value);
-    if (distinctive.length >= minimumPrefixLength) prefixes.push({ label: `${label} (first ${minimumPrefixLength} characters)`, text: distinctive.slice(0, minimumPrefixLength) });
+    if (distinctive.length >= minimumPrefixLength) forms.push([distinctive.slice(0, minimumPrefixLength), `${label} (first ${minimumPrefixLength} characters)`]);
+    needles.push(forms);
   }
-  return { whole, prefixes };
+  return needles;
 }
 
 /** Thrown by a run that leaked a secret; the message names where and which, never the value. */
@@ -123,15 +124,25 @@ export interface ScanInput {
 
 /** Every leak, as "<where>: <which secret>"; [] if the run leaked nothing. */
 export function findLeaks({ secrets, lines, wireValues, findPlaintext }: ScanInput): string[] {
-  const { whole, prefixes } = needlesOf(secrets);
-  const all = [...whole, ...prefixes];
+  const needles = needlesOf(secrets);
   const leaks: string[] = [];
+  // Each secret is reported once per place, in its most telling form (whole, base64, prefix).
   for (const line of lines) {
-    for (const needle of all) if (line.text.includes(needle.text)) leaks.push(`${line.where}: ${needle.label}`);
+    for (const forms of needles) {
+      const form = forms.find(([text]) => line.text.includes(text));
+      if (form !== undefined) leaks.push(`${line.where}: ${form[1]}`);
+    }
   }
   for (const { where, value } of wireValues) {
-    for (const needle of all) {
-      for (const at of findPlaintext(value, [needle.text])) leaks.push(`${where} ${at}: ${needle.label}`);
+    for (const forms of needles) {
+      const reported = new Set<string>();
+      for (const [text, name] of forms) {
+        for (const at of findPlaintext(value, [text])) {
+          if (reported.has(at)) continue;
+          reported.add(at);
+          leaks.push(`${where} ${at}: ${name}`);
+        }
+      }
     }
   }
   return leaks;
