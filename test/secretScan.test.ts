@@ -113,6 +113,23 @@ describe("every run fails when a secret leaks", () => {
     expect(leaks).toContain('console.warn: Kubernetes Secret vault/vault-init "root-token"');
   });
 
+  it("but not for public values stored beside secrets (public halves, IDs)", async () => {
+    const world = newWorld();
+    world.vaultKv.set("gitops/clusters/staging/flux/git-auth-v1", { identity: "s3cr3t-identity-0001", "identity.pub": "ssh-ed25519 AAAApublic", known_hosts: "github.com ecdsa AAAA" });
+    world.kubernetesSecrets.set("vault/flags", { initialized: "true" });
+    const run = await runProgram({
+      world,
+      loadProgram: async () => {
+        pulumi.log.info("ssh-ed25519 AAAApublic github.com ecdsa AAAA initialized=true");
+        return {};
+      },
+    });
+    expect(run.logs).toEqual(["ssh-ed25519 AAAApublic github.com ecdsa AAAA initialized=true"]);
+    expect(await leaksOf({ world, loadProgram: async () => (pulumi.log.info("s3cr3t-identity-0001"), {}) })).toEqual([
+      'pulumi.log.info: Vault KV gitops/clusters/staging/flux/git-auth-v1 "identity"',
+    ]);
+  });
+
   it("for secrets the mocks generate", async () => {
     const leaks = await leaksOf({
       loadProgram: async () => {

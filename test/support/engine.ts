@@ -437,10 +437,10 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   checkScannable(knownSecrets);
   const worldSecrets = (): KnownSecret[] => [
     ...[...world.vaultKv].flatMap(([at, data]) =>
-      Object.entries(data).filter(([field]) => !isPublicField(field)).map(([field, value]) => ({ label: `Vault KV ${at} "${field}"`, value: String(value) })),
+      Object.entries(data).filter(([field, value]) => !isPublicField(field, String(value))).map(([field, value]) => ({ label: `Vault KV ${at} "${field}"`, value: String(value) })),
     ),
     ...[...world.kubernetesSecrets].flatMap(([at, data]) =>
-      Object.entries(data).filter(([field]) => !isPublicField(field)).map(([field, value]) => ({ label: `Kubernetes Secret ${at} "${field}"`, value })),
+      Object.entries(data).filter(([field, value]) => !isPublicField(field, value)).map(([field, value]) => ({ label: `Kubernetes Secret ${at} "${field}"`, value })),
     ),
   ];
   knownSecrets.push(...worldSecrets());

@@ -26,9 +26,14 @@ type Needles = readonly (readonly [string, string])[];
  */
 const publicFields = new Set(["identity.pub", "known_hosts", "ca.crt", "githubAppID", "githubAppInstallationID"]);
 
-/** True if a field of a stored secret (Vault KV, Kubernetes Secret) holds a public value. */
-export function isPublicField(field: string): boolean {
-  return publicFields.has(field) || field.endsWith(".pub");
+/**
+ * True if a field of a stored secret (Vault KV, Kubernetes Secret) holds a public value: a public
+ * field by name, or a value shorter than the prefix length (IDs and flags stored beside secrets,
+ * which a scan would find everywhere). Secrets a test supplies are held to the length instead
+ * (checkScannable), so this cannot hide one.
+ */
+export function isPublicField(field: string, value: string): boolean {
+  return publicFields.has(field) || field.endsWith(".pub") || value.length < minimumPrefixLength;
 }
 
 /**
