@@ -173,7 +173,7 @@ const cases: readonly Day2Case[] = [
   {
     name: "add an app",
     change: { apps: [...(prod("apps") as unknown as unknown[]), { name: "loki", namespace: "monitoring", keys: ["token"] }] },
-    env: { APP_LOKI_TOKEN: "loki-token-plaintext-0003" },
+    env: { APP_LOKI_TOKEN: "s3cr3t-loki-token-0003" },
     updates: [],
     deletes: [],
     created: ["ExternalSecret app-secrets-monitoring-loki-secrets", "SecretV2 app-loki"],
@@ -183,7 +183,7 @@ const cases: readonly Day2Case[] = [
     change: {
       apps: (prod("apps") as unknown as { name: string; keys: string[] }[]).map((app) => (app.name === "podinfo" ? { ...app, keys: [...app.keys, "token"] } : app)),
     },
-    env: { APP_PODINFO_TOKEN: "podinfo-token-plaintext-0004" },
+    env: { APP_PODINFO_TOKEN: "s3cr3t-podinfo-token-0004" },
     updates: ["SecretV2 app-podinfo"],
     deletes: [],
   },

@@ -157,7 +157,8 @@ describe("k3s over SSH (prod stack)", () => {
   it("keeps the cluster token, SSH key and kubeconfig secret and out of the logs", () => {
     const token = run.generatedSecrets.find((value) => value.startsWith("mock-random-cluster-k3s-token"));
     expect(token).toBeDefined();
-    const kubeconfig = run.generatedSecrets.find((value) => value.includes("mock kubeconfig"));
+    // The admin client key inside the kubeconfig the first server prints (the engine's mock).
+    const kubeconfig = run.generatedSecrets.find((value) => value.startsWith("mock-k3s-admin-client-key"));
     expect(kubeconfig).toBeDefined();
     const needles = [token as string, Buffer.from(token as string).toString("base64"), sshKey, kubeconfig as string];
     for (const resource of run.resources) {

@@ -79,8 +79,8 @@ const stepNamed = (job: Job, name: string): Step => {
 };
 
 describe("workflow files", () => {
-  it("are preview, deploy, drift and e2e", () => {
-    expect(workflowFiles).toEqual(["deploy.yml", "drift.yml", "e2e.yml", "preview.yml"]);
+  it("are preview, deploy, drift, e2e and mutation testing", () => {
+    expect(workflowFiles).toEqual(["deploy.yml", "drift.yml", "e2e.yml", "mutation.yml", "preview.yml"]);
   });
 
   describe.each(workflowFiles)("%s", (file) => {

@@ -14,6 +14,9 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
+import { CapturedLine, checkScannable, consoleLine, findLeaks, isPublicField, KnownSecret, SecretLeakError, secretsOfConfigValue, WireValue } from "./secretScan";
+
+export { SecretLeakError } from "./secretScan";
 
 export const repoRoot = path.resolve(__dirname, "../..");
 const secretSigKey = "4dabf18193072939515e22adb298388d";
@@ -110,7 +113,7 @@ export interface ProgramRun {
   readonly outputs: Readonly<Record<string, OutputValue>>;
   /** Every string the mocks generated as a secret (private keys, passwords, tokens). */
   readonly generatedSecrets: readonly string[];
-  /** Messages logged through pulumi.log. */
+  /** Messages logged through pulumi.log (every level) and console output during the run. */
   readonly logs: readonly string[];
   ofType(type: string): RegisteredResource[];
   one(type: string, name?: string): RegisteredResource;
@@ -219,8 +222,13 @@ interface ResponseWithObject {
   setProperties?(value: Struct): void;
 }
 type Callback = (err: unknown, response: ResponseWithObject | undefined) => void;
+interface RegisterOutputsRequest {
+  getUrn(): string;
+  getOutputs(): Struct | undefined;
+}
 interface MonitorLike {
   registerResource(req: RegisterRequest, callback: Callback): Promise<void>;
+  registerResourceOutputs(req: RegisterOutputsRequest, callback: Callback): Promise<void> | void;
   readResource(req: ReadRequest, callback: Callback): Promise<void>;
   newUrn(parent: string, type: string, name: string): string;
 }
@@ -307,16 +315,20 @@ function computedOutputs(type: string, name: string, inputs: Record<string, unkn
       const autoUnseal = unwrapSecrets(inputs.autoUnseal) === true;
       return { rootToken: remember("hvs.mock-root-token"), unsealKeys: autoUnseal ? [] : keys, recoveryKeys: autoUnseal ? keys : [], unsealProblem: "" };
     }
-    case "command:remote:Command":
-      // What `cat /etc/rancher/k3s/k3s.yaml` prints on a k3s server (the only stdout the program reads).
+    case "command:remote:Command": {
+      // Only the kubeconfig read (`cat /etc/rancher/k3s/k3s.yaml` on a k3s server) prints anything the
+      // program uses. Its secret is the admin client key inside; the rest is public YAML whose first
+      // characters ("apiVersion") would match any manifest.
+      if (!String(unwrapSecrets(inputs.create) ?? "").includes("k3s.yaml")) return { stdout: "", stderr: "" };
+      const clientKey = Buffer.from(remember(`mock-k3s-admin-client-key-${name}`)).toString("base64");
       return {
-        stdout: remember(
+        stdout:
           `apiVersion: v1\nkind: Config\nclusters:\n- name: default\n  cluster:\n    certificate-authority-data: bW9jay1jYQ==\n    server: https://127.0.0.1:6443\n` +
-            `contexts:\n- name: default\n  context: { cluster: default, user: default }\ncurrent-context: default\n` +
-            `users:\n- name: default\n  user: { client-key-data: bW9jay1rZXk= }\n# mock kubeconfig from ${name}\n`,
-        ),
+          `contexts:\n- name: default\n  context: { cluster: default, user: default }\ncurrent-context: default\n` +
+          `users:\n- name: default\n  user: { client-key-data: ${clientKey} }\n# mock kubeconfig from ${name}\n`,
         stderr: "",
       };
+    }
     case "github:index/repositoryDeployKey:RepositoryDeployKey":
       return { etag: "mock-etag" };
     case "github:index/repositoryWebhook:RepositoryWebhook":
@@ -529,6 +541,12 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
       callback(err, response);
     });
   };
+  const componentOutputs: WireValue[] = [];
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req, callback) => {
+    componentOutputs.push({ where: `outputs of ${req.getUrn()}`, value: req.getOutputs()?.toJavaScript() ?? {} });
+    return registerOutputs(req, callback);
+  };
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req, callback) => {
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
@@ -570,17 +588,58 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   }
   pulumi.runtime.setAllConfig(configEntries, secretKeys);
 
-  // Capture what the program logs, so tests can scan it for secrets.
-  const originalInfo = pulumi.log.info;
-  const originalWarn = pulumi.log.warn;
-  pulumi.log.info = (message, resource, streamId, ephemeral) => {
-    logs.push(message);
-    return originalInfo(message, resource, streamId, ephemeral);
-  };
-  pulumi.log.warn = (message, resource, streamId, ephemeral) => {
-    logs.push(message);
-    return originalWarn(message, resource, streamId, ephemeral);
-  };
+  // The secret scan (./secretScan) runs on every run: what the run was given, what the world
+  // already holds (read-back runs) and what the mocks generate must not appear in the open.
+  const knownSecrets: KnownSecret[] = [
+    ...Object.entries(options.env ?? {}).map(([name, value]) => ({ label: `environment variable ${name}`, value })),
+    ...Object.entries(options.secrets ?? {}).flatMap(([bare, value]) => secretsOfConfigValue(`secret config ${bare}`, value)),
+  ];
+  checkScannable(knownSecrets);
+  const worldSecrets = (): KnownSecret[] => [
+    ...[...world.vaultKv].flatMap(([at, data]) =>
+      Object.entries(data).filter(([field, value]) => !isPublicField(field, String(value))).map(([field, value]) => ({ label: `Vault KV ${at} "${field}"`, value: String(value) })),
+    ),
+    ...[...world.kubernetesSecrets].flatMap(([at, data]) =>
+      Object.entries(data).filter(([field, value]) => !isPublicField(field, value)).map(([field, value]) => ({ label: `Kubernetes Secret ${at} "${field}"`, value })),
+    ),
+  ];
+  knownSecrets.push(...worldSecrets());
+
+  // Capture every log level and console output, for the scan and for tests.
+  const lines: CapturedLine[] = [];
+  let inPulumiLog = false;
+  const pulumiSdkDir = path.join("node_modules", "@pulumi", "pulumi") + path.sep;
+  const logLevels = ["debug", "info", "warn", "error"] as const;
+  const originalLog = Object.fromEntries(logLevels.map((level) => [level, pulumi.log[level]])) as Pick<typeof pulumi.log, (typeof logLevels)[number]>;
+  for (const level of logLevels) {
+    pulumi.log[level] = (message, resource, streamId, ephemeral) => {
+      // The SDK traces its own RPCs at debug level, responses included (@pulumi/pulumi
+      // runtime/resource.js "RegisterResource RPC finished"); only the program's lines are its own.
+      if (!(new Error().stack ?? "").split("\n")[2]?.includes(pulumiSdkDir)) {
+        logs.push(message);
+        lines.push({ where: `pulumi.log.${level}`, text: message });
+      }
+      inPulumiLog = true;
+      try {
+        return originalLog[level](message, resource, streamId, ephemeral);
+      } finally {
+        inPulumiLog = false;
+      }
+    };
+  }
+  const consoleMethods = ["log", "info", "warn", "error", "debug"] as const;
+  const originalConsole = Object.fromEntries(consoleMethods.map((method) => [method, console[method]])) as Pick<Console, (typeof consoleMethods)[number]>;
+  for (const method of consoleMethods) {
+    console[method] = (...args: unknown[]) => {
+      // pulumi.log without an engine prints through console: that line is captured already.
+      if (!inPulumiLog) {
+        const text = consoleLine(args);
+        logs.push(text);
+        lines.push({ where: `console.${method}`, text });
+      }
+      originalConsole[method](...args);
+    };
+  }
   // Like Pulumi's language host, the run owns unhandled rejections: an error thrown inside an
   // apply fails the program (and is not left for the test runner to report as stray).
   const failures: unknown[] = [];
@@ -597,15 +656,30 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   process.removeAllListeners("unhandledRejection");
   process.on("unhandledRejection", onRejection);
   const restore = () => {
-    pulumi.log.info = originalInfo;
-    pulumi.log.warn = originalWarn;
+    for (const level of logLevels) pulumi.log[level] = originalLog[level];
+    for (const method of consoleMethods) console[method] = originalConsole[method];
     process.removeListener("unhandledRejection", onRejection);
     for (const listener of otherListeners) process.on("unhandledRejection", listener);
+  };
+
+  const assertNoLeaks = (failed: { readonly error: unknown } | undefined) => {
+    const leaks = findLeaks({
+      secrets: [...knownSecrets, ...worldSecrets(), ...generated.map((value, index) => ({ label: `generated secret #${index + 1}`, value }))],
+      lines: failed === undefined ? lines : [...lines, { where: "the run's error", text: failed.error instanceof Error ? `${failed.error.message}\n${failed.error.stack ?? ""}` : String(failed.error) }],
+      wireValues: [
+        ...resources.map((resource) => ({ where: `${resource.read ? "read" : "inputs"} of ${resource.type} ${resource.name}`, value: resource.wireInputs })),
+        ...componentOutputs,
+        ...Object.entries(outputs).filter(([, output]) => !output.secret).map(([name, output]) => ({ where: `stack output ${name}`, value: output.value })),
+      ],
+      findPlaintext,
+    });
+    if (leaks.length > 0) throw new SecretLeakError(leaks, failed?.error);
   };
 
   const savedEnv = process.env;
   process.env = { ...(options.env ?? {}) };
   const outputs: Record<string, OutputValue> = {};
+  let runError: { readonly error: unknown } | undefined;
   try {
     let exports: Record<string, unknown>;
     try {
@@ -626,12 +700,17 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     // Let rejections raised by the last registrations surface before judging the run.
     await new Promise((resolve) => setImmediate(resolve));
     if (failures.length > 0) throw failures[0];
+  } catch (error) {
+    runError = { error };
+    throw error;
   } finally {
     // Drain this run's stragglers (late rejections, component outputs) into this run, so none
     // reaches the next run's monitor.
     await Promise.race([pulumi.runtime.disconnect().catch(() => undefined), sleep(500)]);
     await sleep(10);
     restore();
+    // Throws SecretLeakError in place of the run's result (or its error) if anything leaked.
+    assertNoLeaks(runError);
   }
 
   const byUrnMap = new Map(resources.map((resource) => [resource.urn, resource]));

@@ -1,9 +1,12 @@
 import { testSecrets } from "./engine";
 
-/** App secret values the committed stacks need, by environment variable. */
+/**
+ * App secret values the committed stacks need, by environment variable. Their first 8 characters
+ * are distinctive: the secret scan (./secretScan) treats those as a leak too.
+ */
 export const appSecretEnv = {
-  APP_PODINFO_API_KEY: "podinfo-api-key-plaintext-0001",
-  APP_GRAFANA_ADMIN_PASSWORD: "grafana-admin-password-plaintext-0002",
+  APP_PODINFO_API_KEY: "s3cr3t-podinfo-api-key-0001",
+  APP_GRAFANA_ADMIN_PASSWORD: "s3cr3t-grafana-admin-password-0002",
 } as const;
 
 /** Everything a first run needs, from the environment. */
