@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { BuildPhase } from "./phases";
 import { ChartArgs, chartRelease, CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
 
 /** ESO's controller service account (it reads nothing from Vault as itself). */
@@ -10,10 +11,14 @@ export type ExternalSecretsOperatorArgs = ChartArgs;
 
 /** External Secrets Operator from its Helm chart (CRDs included). */
 export class ExternalSecretsOperator extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:eso:Operator";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   public readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: ExternalSecretsOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:eso:Operator", name, {}, opts);
+    super(ExternalSecretsOperator.type, name, {}, opts);
     this.release = chartRelease(
       name,
       {
@@ -111,10 +116,14 @@ export interface NamespaceSecretStoresArgs {
  * role's policy lists, which is what its own ExternalSecrets name.
  */
 export class NamespaceSecretStores extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:eso:NamespaceSecretStores";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 3;
   private readonly stores: ReadonlyMap<string, k8s.apiextensions.CustomResource>;
 
   constructor(name: string, args: NamespaceSecretStoresArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:eso:NamespaceSecretStores", name, {}, opts);
+    super(NamespaceSecretStores.type, name, {}, opts);
     const stores = new Map<string, k8s.apiextensions.CustomResource>();
     for (const target of args.targets) {
       if (stores.has(target.namespace)) throw new Error(`namespace "${target.namespace}" has two secret stores`);

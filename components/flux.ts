@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { BuildPhase } from "./phases";
 import { ChartArgs, chartRelease, CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
 
 /** Chart version, provider, timeout and safety options (see ChartArgs). */
@@ -7,10 +8,14 @@ export type FluxOperatorArgs = ChartArgs;
 
 /** The Flux operator from its OCI Helm chart; it owns the FluxInstance CRD and installs Flux itself. */
 export class FluxOperator extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:flux:Operator";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   public readonly release: k8s.helm.v3.Release;
 
   constructor(name: string, args: FluxOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:Operator", name, {}, opts);
+    super(FluxOperator.type, name, {}, opts);
     this.release = chartRelease(
       name,
       { releaseName: "flux-operator", chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator", namespace: systemNamespaces.flux },
@@ -115,13 +120,17 @@ export function fluxInstanceManifest(
 
 /** The FluxInstance that installs Flux and syncs the cluster from GitHub. */
 export class FluxInstance extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:flux:Instance";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 3;
   public readonly instance: k8s.apiextensions.CustomResource;
   public readonly syncUrl: string;
   public readonly syncRef: string;
   public readonly syncPath: string;
 
   constructor(name: string, args: FluxInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:Instance", name, {}, opts);
+    super(FluxInstance.type, name, {}, opts);
     this.syncUrl = syncUrl(args.owner, args.repository, args.auth.kind);
     this.syncRef = `refs/heads/${args.branch}`;
     this.syncPath = args.path;

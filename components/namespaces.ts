@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { BuildPhase } from "./phases";
 import { managedByLabels } from "./kubernetes";
 
 export interface NamespacesArgs {
@@ -12,10 +13,14 @@ export interface NamespacesArgs {
 
 /** The namespaces the bootstrap and its apps use, each its own resource so dependents wait only for theirs. */
 export class Namespaces extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:cluster:Namespaces";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   private readonly byName: ReadonlyMap<string, k8s.core.v1.Namespace>;
 
   constructor(name: string, args: NamespacesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:cluster:Namespaces", name, {}, opts);
+    super(Namespaces.type, name, {}, opts);
     const unique = [...new Set(args.names)];
     this.byName = new Map(
       unique.map((namespace) => [

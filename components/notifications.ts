@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { BuildPhase } from "./phases";
 import { vaultExternalSecret } from "./externalSecrets";
 import { CustomResourceManifest, customResource, systemNamespaces } from "./kubernetes";
 
@@ -70,8 +71,12 @@ export function alertManifest(type: string, severity: "info" | "error", namespac
 
 /** Flux announces failed reconciliations to Slack and/or Discord; webhook URLs come from Vault. */
 export class Notifications extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:flux:Notifications";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 4;
   constructor(name: string, args: NotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:Notifications", name, {}, opts);
+    super(Notifications.type, name, {}, opts);
     for (const channel of args.channels) {
       const secretName = `${channel.type}-webhook`;
       const address = vaultExternalSecret(

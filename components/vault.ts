@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { BuildPhase } from "./phases";
 import * as vault from "@pulumi/vault";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -168,6 +169,10 @@ export function caCertificateFile(pem: string): string {
  * the root token and keys live only in the stack state. External: the address and token from config.
  */
 export class Vault extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:vault:Vault";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   /** Pass as `provider` to every Vault resource and invoke. */
   public readonly provider: vault.Provider;
   /** Address reachable from where pulumi runs. */
@@ -178,7 +183,7 @@ export class Vault extends pulumi.ComponentResource {
   public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:vault:Vault", name, {}, opts);
+    super(Vault.type, name, {}, opts);
     this.address = args.address;
     this.inClusterAddress = args.inClusterAddress;
     const caCertificate = args.tls?.caCertificate;

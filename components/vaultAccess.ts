@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { BuildPhase } from "./phases";
 import * as vault from "@pulumi/vault";
 import { managedByLabels, systemNamespaces } from "./kubernetes";
 
@@ -51,12 +52,16 @@ export function readerRoleName(namespace: string): string {
  * account alone, with a policy listing only that namespace's paths.
  */
 export class VaultAccess extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:vault:Access";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   public readonly kvMount: vault.Mount;
   public readonly authBackend: vault.AuthBackend;
   private readonly roles: ReadonlyMap<string, { role: vault.kubernetes.AuthBackendRole; ready: pulumi.Resource[] }>;
 
   constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:vault:Access", name, {}, opts);
+    super(VaultAccess.type, name, {}, opts);
     const vaultOpts = { parent: this, provider: args.vaultProvider, dependsOn: args.dependsOn };
 
     this.kvMount = new vault.Mount(

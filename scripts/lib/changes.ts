@@ -360,6 +360,34 @@ function dependencyOrder(resources: readonly ChangeResource[]): string[] {
   return order.filter((urn) => byUrn.get(urn)?.custom === true);
 }
 
+/** A resource's URN as a child of `parentUrn` (the URN scheme: the parent's qualified type, `$`, the child's type). */
+function childUrn(parentUrn: string, type: string, name: string): string {
+  return `${parentUrn.slice(0, parentUrn.lastIndexOf("::"))}$${type}::${name}`;
+}
+
+/**
+ * Each resource's aliases, with those it inherits: a child of a resource with an alias also answers
+ * to its own type and name under that alias, recursively. That is how a component moved with an
+ * alias keeps its children (@pulumi/pulumi resource.ts allAliases computes them when the engine
+ * takes no alias specs; the engine computes the same when it does). A child's name is kept as is:
+ * no parent here is renamed, only moved.
+ */
+function aliasesWithInherited(resources: readonly ChangeResource[]): (resource: ChangeResource) => readonly string[] {
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const memo = new Map<string, readonly string[]>();
+  const aliasesOf = (resource: ChangeResource): readonly string[] => {
+    const known = memo.get(resource.urn);
+    if (known !== undefined) return known;
+    memo.set(resource.urn, resource.aliases ?? []);
+    const parent = byUrn.get(resource.parent);
+    const inherited = parent === undefined ? [] : aliasesOf(parent).map((alias) => childUrn(alias, resource.type, resource.name));
+    const all = [...(resource.aliases ?? []), ...inherited];
+    memo.set(resource.urn, all);
+    return all;
+  };
+  return aliasesOf;
+}
+
 /** The change plan from `before` (what state holds) to `after` (what the program now registers). */
 export function planChanges(before: readonly ChangeResource[], after: readonly ChangeResource[]): ChangePlan {
   const managed = (resources: readonly ChangeResource[]) => resources.filter((resource) => resource.custom && resource.read !== true);
@@ -370,18 +398,26 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
   // Paired olds, by their own URN: a resource renamed with an alias is the same resource.
   const paired = new Map<string, string>();
 
+  const aliasesOf = aliasesWithInherited(after);
+  // A provider renamed with an alias is the same provider to the resources it manages (pulumi/pulumi
+  // PR #6453, step_generator.go providerChanged): new provider URN → its URN in state.
+  const providerInState = new Map<string, string>();
+
   // Providers first: a replaced provider replaces every resource it manages.
   const replacedProviders = new Set<string>();
   const ordered = [...news].sort((a, b) => Number(b.type.startsWith("pulumi:providers:")) - Number(a.type.startsWith("pulumi:providers:")));
   for (const now of ordered) {
-    const oldUrn = [now.urn, ...(now.aliases ?? [])].find((urn) => oldByUrn.has(urn) && !paired.has(urn));
+    const oldUrn = [now.urn, ...aliasesOf(now)].find((urn) => oldByUrn.has(urn) && !paired.has(urn));
     const old = oldUrn === undefined ? undefined : oldByUrn.get(oldUrn);
     if (oldUrn !== undefined) paired.set(oldUrn, now.urn);
+    if (oldUrn !== undefined && now.type.startsWith("pulumi:providers:")) providerInState.set(now.urn, oldUrn);
     if (old === undefined) {
       changes.set(now.urn, { urn: now.urn, type: now.type, name: now.name, kind: "create", changed: [], replaceReasons: [], deleteBeforeReplace: false });
       continue;
     }
-    let diff = diffResource(old, now);
+    const nowProvider = providerOf(now.provider);
+    const formerProvider = providerInState.get(nowProvider);
+    let diff = diffResource(old, formerProvider === undefined ? now : { ...now, provider: formerProvider + now.provider.slice(nowProvider.length) });
     if (replacedProviders.has(providerOf(now.provider))) {
       diff = { kind: "replace", changed: [...new Set([...diff.changed, "provider"])], replaceReasons: [...new Set([...diff.replaceReasons, "provider"])] };
     }
