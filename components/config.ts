@@ -19,6 +19,7 @@ import {
   githubRepositoryProblem,
   hostnameProblem,
   inClusterUrlProblem,
+  inClusterVaultAddress,
   kubernetesApiUrlProblem,
   kvMountProblem,
   kvPathPrefixProblem,
@@ -130,7 +131,7 @@ const githubSchema = z
         readWrite: z.boolean().default(false),
         rotation: generation.default(1),
       })
-      .default({ algorithm: "ED25519", readWrite: false, rotation: 1 }),
+      .prefault({}),
     app: z
       .strictObject({
         appId: z.number().int().min(1),
@@ -682,7 +683,7 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
 
   const vaultInClusterAddress =
     settings.vault.inClusterAddress ??
-    (settings.vault.mode === "in-cluster" ? "http://vault.vault.svc:8200" : settings.vault.address);
+    (settings.vault.mode === "in-cluster" ? inClusterVaultAddress : settings.vault.address);
 
   const kubeconfig = isUnset(source.values["kubeconfig"]) ? undefined : source.values["kubeconfig"];
   const config: BootstrapConfig = {

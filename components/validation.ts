@@ -221,10 +221,13 @@ export function urlProblem(value: string): string | undefined {
     // fall through
   }
   if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
-    return `must be an http(s) URL such as "http://vault.vault.svc:8200" (got "${url === undefined ? value : url.protocol}")`;
+    return `must be an http(s) URL such as "${inClusterVaultAddress}" (got "${url === undefined ? value : url.protocol}")`;
   }
   return urlPartsProblem(url);
 }
+
+/** The in-cluster Vault's address: the chart's Service "vault" in namespace "vault", port 8200, plain http inside the cluster. */
+export const inClusterVaultAddress = "http://vault.vault.svc:8200";
 
 /**
  * The Vault address ESO uses from inside the cluster: ESO sends service account tokens there and
@@ -236,7 +239,7 @@ export function inClusterUrlProblem(value: string): string | undefined {
   if (problem !== undefined) return problem;
   const url = new URL(value);
   if (url.protocol === "http:" && !isClusterInternalHost(url.hostname) && !isLoopbackHost(url.hostname)) {
-    return `must use https for a host outside the cluster: secrets would cross the network in cleartext (plain http only to a service name such as "http://vault.vault.svc:8200"; got host "${url.hostname}")`;
+    return `must use https for a host outside the cluster: secrets would cross the network in cleartext (plain http only to a service name such as "${inClusterVaultAddress}"; got host "${url.hostname}")`;
   }
   return undefined;
 }

@@ -15,7 +15,7 @@ export interface VaultArgs {
   mode: "in-cluster" | "external";
   /** Address the machine running pulumi reaches (Ingress, load balancer or port-forward). */
   address: string;
-  /** Address ESO and other in-cluster consumers use, e.g. "http://vault.vault.svc:8200". */
+  /** Address ESO and other in-cluster consumers use (inClusterVaultAddress for the in-cluster Vault). */
   inClusterAddress: string;
   /** Exact hashicorp/vault chart version (in-cluster mode). */
   chartVersion: string;
