@@ -31,10 +31,9 @@ export interface BootstrapSecretsArgs {
   vaultProvider: vault.Provider;
   /**
    * Leave a secret in Vault when it leaves the program (e.g. its app is removed from config): for
-   * values a person supplied, which exist nowhere else. Generated credentials leave this false, so
-   * an old rotation generation is deleted. Defaults to false.
+   * values a person supplied, which exist nowhere else (config `safety.retainOnDelete`).
    */
-  retainOnDelete?: boolean;
+  retainOnDelete: boolean;
 }
 
 /** Raised (inside the graph) when a secret is neither set nor readable from Vault. */
@@ -97,7 +96,7 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
       this.resolved.set(spec.name, data);
       this.written.set(
         spec.name,
-        writeKvSecret(spec.name, { mount: args.mount, path: spec.path, data }, { parent: this, provider: args.vaultProvider, retainOnDelete: args.retainOnDelete ?? false }),
+        writeKvSecret(spec.name, { mount: args.mount, path: spec.path, data }, { parent: this, provider: args.vaultProvider, retainOnDelete: args.retainOnDelete }),
       );
     }
     this.registerOutputs({ paths: args.secrets.map((spec) => spec.path) });

@@ -1,30 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildPhase } from "./phases";
-import { ChartArgs, chartRelease, CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
-
-/** Chart version, provider, timeout and safety options (see ChartArgs). */
-export type FluxOperatorArgs = ChartArgs;
-
-/** The Flux operator from its OCI Helm chart; it owns the FluxInstance CRD and installs Flux itself. */
-export class FluxOperator extends pulumi.ComponentResource {
-  /** Its type token; phases.ts keys the plan's phases by it. */
-  public static readonly type = "gitops:flux:Operator";
-  /** The bootstrap phase it belongs to (see components/phases.ts). */
-  public static readonly phase: BuildPhase = 1;
-  public readonly release: k8s.helm.v3.Release;
-
-  constructor(name: string, args: FluxOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super(FluxOperator.type, name, {}, opts);
-    this.release = chartRelease(
-      name,
-      { releaseName: "flux-operator", chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator", namespace: systemNamespaces.flux },
-      args,
-      { parent: this },
-    );
-    this.registerOutputs({ status: this.release.status });
-  }
-}
+import { CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
 
 /** How Flux authenticates to GitHub, and the Secret (materialised by ESO) that holds the credentials. */
 export interface FluxGitAuth {
@@ -58,13 +35,13 @@ export interface FluxInstanceArgs {
   repositoryCheck?: pulumi.Input<unknown>;
   /** What must exist first: the operator release and the Ready pull secret. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
-  /** Refuse to delete it. Defaults to false. */
-  protect?: boolean;
+  /** Refuse to delete it. */
+  protect: boolean;
   /**
    * Leave it in the cluster on destroy. Deleting a FluxInstance removes Flux's CRDs and with them
-   * every Flux object (flux-operator #423). Defaults to false.
+   * every Flux object (flux-operator #423).
    */
-  retainOnDelete?: boolean;
+  retainOnDelete: boolean;
 }
 
 /** The name the FluxInstance CRD requires (a CEL rule in the CRD). */
@@ -81,7 +58,7 @@ export function syncUrl(owner: string, repository: string, auth: FluxGitAuth["ki
 
 /** The FluxInstance manifest; a pure function so tests check it against the upstream CRD. */
 export function fluxInstanceManifest(
-  args: Omit<FluxInstanceArgs, "provider" | "dependsOn" | "readyTimeoutSeconds" | "repositoryCheck">,
+  args: Omit<FluxInstanceArgs, "provider" | "dependsOn" | "readyTimeoutSeconds" | "repositoryCheck" | "protect" | "retainOnDelete">,
 ): CustomResourceManifest {
   return {
     apiVersion: "fluxcd.controlplane.io/v1",
@@ -143,8 +120,8 @@ export class FluxInstance extends pulumi.ComponentResource {
         parent: this,
         provider: args.provider,
         dependsOn: args.dependsOn,
-        protect: args.protect ?? false,
-        retainOnDelete: args.retainOnDelete ?? false,
+        protect: args.protect,
+        retainOnDelete: args.retainOnDelete,
       },
     );
     this.registerOutputs({ syncUrl: this.syncUrl, syncPath: this.syncPath });

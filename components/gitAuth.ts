@@ -6,7 +6,7 @@ import * as vault from "@pulumi/vault";
 import { formerChildUrn, formerGeneratedSecrets, formerTopLevelUrn } from "./aliases";
 import { writeKvSecret } from "./bootstrapSecrets";
 import { DeployKey, githubKnownHosts } from "./deployKey";
-import { vaultExternalSecret } from "./externalSecrets";
+import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { systemNamespaces } from "./kubernetes";
 
 export interface GitAuthArgs {
@@ -28,13 +28,10 @@ export interface GitAuthArgs {
   vaultProvider: vault.Provider;
   /** For a GitHub App: the KV secret (written with the bootstrap secrets) holding its credentials. */
   appCredentials?: pulumi.Resource;
-  /** flux-system's SecretStore and the Namespace. */
-  storeName: string;
-  store: pulumi.Resource;
+  /** flux-system's SecretStore, passed whole: its ExternalSecrets read Vault through it. */
+  fluxSecrets: StoreBinding;
+  /** The flux-system Namespace. */
   namespace: pulumi.Resource;
-  refreshInterval: string;
-  provider: k8s.Provider;
-  readyTimeoutSeconds: number;
 }
 
 /**
@@ -99,12 +96,9 @@ export class GitAuth extends pulumi.ComponentResource {
       {
         namespace: systemNamespaces.flux,
         secretName: args.pullSecretName,
-        storeName: args.storeName,
-        refreshInterval: args.refreshInterval,
+        ...args.fluxSecrets,
         vaultPath: args.vaultPath,
-        provider: args.provider,
-        readyTimeoutSeconds: args.readyTimeoutSeconds,
-        dependsOn: [args.store, args.namespace, ...credentials],
+        dependsOn: [args.fluxSecrets.store, args.namespace, ...credentials],
       },
       { parent: this, aliases: [formerTopLevelUrn("kubernetes:external-secrets.io/v1:ExternalSecret", args.pullSecretName)] },
     );

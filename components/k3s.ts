@@ -32,10 +32,10 @@ export interface K3sClusterArgs {
   serviceCidr: string;
   /** SSH private key for every host; kept secret. */
   sshPrivateKey: pulumi.Input<string>;
-  /** Refuse to delete or replace the hosts' k3s installs and the cluster token. Defaults to false. */
-  protect?: boolean;
-  /** Leave k3s on a host when its resources leave the program (the uninstall does not run). Defaults to false. */
-  retainOnDelete?: boolean;
+  /** Refuse to delete or replace the hosts' k3s installs and the cluster token. */
+  protect: boolean;
+  /** Leave k3s on a host when its resources leave the program (the uninstall does not run). */
+  retainOnDelete: boolean;
 }
 
 /** Where k3s reads its config and our token; both arrive on stdin, so nothing leaks into `ps`. */
@@ -139,7 +139,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const endpoint = args.apiEndpoint ?? args.servers[0].host;
     this.apiServerUrl = apiUrl(endpoint);
     const joinUrl = apiUrl(args.servers[0].host);
-    const safety = { protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? false };
+    const safety = { protect: args.protect, retainOnDelete: args.retainOnDelete };
 
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this, protect: safety.protect });
 

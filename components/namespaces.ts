@@ -1,14 +1,15 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildPhase } from "./phases";
-import { managedByLabels } from "./kubernetes";
+import { BootstrapConfig } from "./config";
+import { managedByLabels, systemNamespaces } from "./kubernetes";
 
 export interface NamespacesArgs {
   /** Namespace names; each must be a DNS-1123 label (config.ts checks). */
   names: readonly string[];
   provider: k8s.Provider;
-  /** Keep namespaces (and their workloads) when the stack is destroyed. Defaults to false. */
-  retainOnDelete?: boolean;
+  /** Keep namespaces (and their workloads) when the stack is destroyed. */
+  retainOnDelete: boolean;
 }
 
 /** The namespaces the bootstrap and its apps use, each its own resource so dependents wait only for theirs. */
@@ -28,7 +29,7 @@ export class Namespaces extends pulumi.ComponentResource {
         new k8s.core.v1.Namespace(
           `ns-${namespace}`,
           { metadata: { name: namespace, labels: managedByLabels } },
-          { parent: this, provider: args.provider, retainOnDelete: args.retainOnDelete ?? false },
+          { parent: this, provider: args.provider, retainOnDelete: args.retainOnDelete },
         ),
       ]),
     );
@@ -45,4 +46,15 @@ export class Namespaces extends pulumi.ComponentResource {
   public get names(): string[] {
     return [...this.byName.keys()];
   }
+}
+
+/** Every namespace the stack manages: the system ones, the configured ones, and those apps and features use. */
+export function managedNamespaceNames(config: BootstrapConfig): string[] {
+  return [
+    ...Object.values(systemNamespaces),
+    ...config.namespaces,
+    ...config.apps.map((app) => app.namespace),
+    ...config.cloudflare.namespaces,
+    ...(config.monitoring.enabled && config.monitoring.dashboards ? [config.monitoring.namespace] : []),
+  ];
 }

@@ -1,7 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BuildPhase } from "./phases";
-import { vaultExternalSecret } from "./externalSecrets";
+import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { CustomResourceManifest, customResource, systemNamespaces } from "./kubernetes";
 
 export interface NotificationChannel {
@@ -18,11 +17,8 @@ export interface NotificationsArgs {
   channels: readonly NotificationChannel[];
   /** "error" announces failures only; "info" every reconciliation. */
   severity: "info" | "error";
-  storeName: string;
-  store: pulumi.Resource;
-  refreshInterval: string;
-  provider: k8s.Provider;
-  readyTimeoutSeconds: number;
+  /** flux-system's SecretStore, passed whole: its ExternalSecrets read Vault through it. */
+  fluxSecrets: StoreBinding;
   /** The FluxInstance: Provider/Alert CRDs exist once it is Ready. */
   fluxInstance: pulumi.Resource;
   /** Namespaces whose Kustomizations and HelmReleases alert (the stack's managed namespaces). */
@@ -84,24 +80,21 @@ export class Notifications extends pulumi.ComponentResource {
         {
           namespace: systemNamespaces.flux,
           secretName,
-          storeName: args.storeName,
-          refreshInterval: args.refreshInterval,
+          ...args.fluxSecrets,
           vaultPath: channel.vaultPath,
-          provider: args.provider,
-          readyTimeoutSeconds: args.readyTimeoutSeconds,
-          dependsOn: [args.store, channel.kvSecret],
+          dependsOn: [args.fluxSecrets.store, channel.kvSecret],
         },
         { parent: this },
       );
       // v1beta3 Providers and Alerts are static objects without a status: nothing to wait for.
       const provider = customResource(`${name}-${channel.type}`, providerManifest(channel, secretName), {
         parent: this,
-        provider: args.provider,
+        provider: args.fluxSecrets.provider,
         dependsOn: [address, args.fluxInstance],
       });
       customResource(`${name}-${channel.type}-alert`, alertManifest(channel.type, args.severity, args.namespaces), {
         parent: this,
-        provider: args.provider,
+        provider: args.fluxSecrets.provider,
         dependsOn: [provider],
       });
     }

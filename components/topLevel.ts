@@ -5,13 +5,14 @@
 import { AppSecrets } from "./apps";
 import { BootstrapSecrets } from "./bootstrapSecrets";
 import { Cluster } from "./cluster";
-import { ExternalSecretsOperator, NamespaceSecretStores } from "./externalSecrets";
-import { FluxInstance, FluxOperator } from "./flux";
+import { NamespaceSecretStores } from "./externalSecrets";
+import { FluxInstance } from "./flux";
 import { GitAuth } from "./gitAuth";
 import { GitHubRepository } from "./githubRepository";
 import { FluxMonitoring } from "./monitoring";
 import { Namespaces } from "./namespaces";
 import { Notifications } from "./notifications";
+import { Operator } from "./operators";
 import { phasesByType } from "./phases";
 import { Vault } from "./vault";
 import { VaultAccess } from "./vaultAccess";
@@ -20,8 +21,7 @@ import { WebhookReceiver } from "./webhook";
 export const topLevelComponentPhases = phasesByType([
   Cluster,
   Namespaces,
-  FluxOperator,
-  ExternalSecretsOperator,
+  ...Operator.phased,
   Vault,
   VaultAccess,
   BootstrapSecrets,

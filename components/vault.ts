@@ -42,10 +42,10 @@ export interface VaultArgs {
   dependsOn: pulumi.Resource[];
   /** Helm timeout, and how long init waits for Vault to answer, in seconds. */
   timeoutSeconds: number;
-  /** Refuse to delete the Vault release and its init record (the only copy of the keys). Defaults to false. */
-  protect?: boolean;
-  /** Leave Vault running when the stack is destroyed. Defaults to false. */
-  retainOnDelete?: boolean;
+  /** Refuse to delete the Vault release and its init record (the only copy of the keys). */
+  protect: boolean;
+  /** Leave Vault running when the stack is destroyed. */
+  retainOnDelete: boolean;
 }
 
 /** Where the Vault Ingress's certificate comes from, and which CA the clients trust. */
@@ -218,7 +218,7 @@ export class Vault extends pulumi.ComponentResource {
           existingInit: args.existingInit,
         },
         // Its state is the only copy of the root token and keys: protected with the release.
-        { parent: this, dependsOn: [release], protect: args.protect ?? false },
+        { parent: this, dependsOn: [release], protect: args.protect },
       );
       // Kept only as a Pulumi secret in the encrypted stack state; the provider works through
       // short-lived child tokens of it (skipChildToken: false).

@@ -20,8 +20,8 @@ export interface VaultAccessArgs {
   readers: readonly VaultReader[];
   /** Vault installed and unsealed; the external-mode reviewer also waits for its namespace. */
   dependsOn: pulumi.Resource[];
-  /** Refuse to delete the KV mount (deleting it deletes every secret in it). Defaults to false. */
-  protect?: boolean;
+  /** Refuse to delete the KV mount (deleting it deletes every secret in it). */
+  protect: boolean;
 }
 
 /** A namespace that reads from Vault through its own SecretStore. */
@@ -67,7 +67,7 @@ export class VaultAccess extends pulumi.ComponentResource {
     this.kvMount = new vault.Mount(
       `${name}-kv`,
       { path: args.kvMount, type: "kv", options: { version: "2" }, description: "GitOps bootstrap secrets (KV v2)" },
-      { ...vaultOpts, protect: args.protect ?? false },
+      { ...vaultOpts, protect: args.protect },
     );
 
     this.authBackend = new vault.AuthBackend(

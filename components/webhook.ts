@@ -7,7 +7,7 @@ import * as vault from "@pulumi/vault";
 import { createHash } from "node:crypto";
 import { formerChildUrn, formerGeneratedSecrets, formerTopLevelUrn } from "./aliases";
 import { writeKvSecret } from "./bootstrapSecrets";
-import { vaultExternalSecret } from "./externalSecrets";
+import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { fluxSyncName } from "./flux";
 import { CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
 import { generationSuffix } from "./layout";
@@ -58,14 +58,11 @@ export interface WebhookReceiverArgs {
   /** The KV v2 mount path; pass the Mount's `path` output so the write waits for the mount. */
   kvMount: pulumi.Input<string>;
   vaultProvider: vault.Provider;
-  storeName: string;
-  store: pulumi.Resource;
-  refreshInterval: string;
+  /** flux-system's SecretStore, passed whole: its ExternalSecrets read Vault through it. */
+  fluxSecrets: StoreBinding;
   /** Repository name (the github provider carries the owner). */
   repository: string;
   githubProvider: github.Provider;
-  provider: k8s.Provider;
-  readyTimeoutSeconds: number;
   /** The FluxInstance: the Receiver CRD exists once it is Ready. */
   fluxInstance: pulumi.Resource;
 }
@@ -110,12 +107,9 @@ export class WebhookReceiver extends pulumi.ComponentResource {
       {
         namespace: systemNamespaces.flux,
         secretName: tokenSecretName,
-        storeName: args.storeName,
-        refreshInterval: args.refreshInterval,
+        ...args.fluxSecrets,
         vaultPath: args.vaultPath,
-        provider: args.provider,
-        readyTimeoutSeconds: args.readyTimeoutSeconds,
-        dependsOn: [args.store, tokenInVault],
+        dependsOn: [args.fluxSecrets.store, tokenInVault],
       },
       { parent: this },
     );
@@ -123,8 +117,8 @@ export class WebhookReceiver extends pulumi.ComponentResource {
     this.receiver = readyCustomResource(
       `${name}-${generation}`,
       receiverManifest(receiverName, tokenSecretName),
-      { timeoutSeconds: args.readyTimeoutSeconds },
-      { parent: this, provider: args.provider, dependsOn: [tokenSecret, args.fluxInstance] },
+      { timeoutSeconds: args.fluxSecrets.readyTimeoutSeconds },
+      { parent: this, provider: args.fluxSecrets.provider, dependsOn: [tokenSecret, args.fluxInstance] },
     );
 
     const tlsSecretName = args.tlsSecretName ?? (args.certManagerIssuer === undefined ? undefined : defaultWebhookTlsSecretName);
@@ -157,7 +151,7 @@ export class WebhookReceiver extends pulumi.ComponentResource {
           tls: tlsSecretName === undefined ? undefined : [{ hosts: [args.host], secretName: tlsSecretName }],
         },
       },
-      { parent: this, provider: args.provider, dependsOn: [args.fluxInstance] },
+      { parent: this, provider: args.fluxSecrets.provider, dependsOn: [args.fluxInstance] },
     );
 
     this.url = pulumi.secret(
