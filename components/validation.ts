@@ -503,3 +503,52 @@ export function pemCertificateProblem(value: string): string | undefined {
   }
   return undefined;
 }
+
+/** One problem with a config object, at a field path inside it. */
+export interface FieldProblem {
+  readonly path: string[];
+  readonly message: string;
+}
+
+/**
+ * What the machine running pulumi needs to trust Vault, and what only an in-cluster Vault has: an
+ * in-cluster Vault behind the cluster's Ingress needs a real certificate; TLS and seal settings
+ * apply only in-cluster. An unreachable address is reported on `address` itself, not here.
+ */
+export function vaultTrustProblems(vault: {
+  readonly mode: "in-cluster" | "external";
+  readonly address: string;
+  readonly tls?: { readonly secretName?: string; readonly certManagerIssuer?: string };
+  readonly seal?: unknown;
+}): FieldProblem[] {
+  if (reachableUrlProblem(vault.address) !== undefined) return [];
+  const problems: FieldProblem[] = [];
+  const certificateSource = vault.tls?.secretName ?? vault.tls?.certManagerIssuer;
+  if (vault.mode === "in-cluster" && !isLoopbackUrl(vault.address) && certificateSource === undefined) {
+    problems.push({
+      path: ["tls"],
+      message:
+        "needs secretName (a kubernetes.io/tls Secret for the host in namespace vault) or certManagerIssuer (a cert-manager ClusterIssuer " +
+        "running in the cluster) when address is served by the cluster's Ingress: otherwise Traefik serves its self-signed default " +
+        "certificate and the first Vault call fails with an x509 error",
+    });
+  }
+  if (vault.mode === "external") {
+    for (const key of ["secretName", "certManagerIssuer"] as const) {
+      if (vault.tls?.[key] !== undefined) {
+        problems.push({ path: ["tls", key], message: 'applies only when mode is "in-cluster" (an external Vault serves its own certificate)' });
+      }
+    }
+    if (vault.seal !== undefined) problems.push({ path: ["seal"], message: 'applies only when mode is "in-cluster"' });
+  }
+  return problems;
+}
+
+/** Whether an address is served through the cluster's Ingress (not a loopback port-forward); false when it is no URL. */
+export function isBehindIngress(address: string): boolean {
+  try {
+    return !isLoopbackUrl(address);
+  } catch {
+    return false;
+  }
+}
