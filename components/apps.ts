@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { vaultExternalSecret } from "./externalSecrets";
+import { BuildPhase } from "./phases";
 
 export interface AppSecretTarget {
   /** App name, for labels. */

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import * as vault from "@pulumi/vault";
 import { BootstrapSecret } from "./config";
+import { BuildPhase } from "./phases";
 
 /** One field of a KV secret: a value known on this run, or one to read back from Vault. */
 export type FieldSource =

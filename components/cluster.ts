@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { parse as parseYaml } from "yaml";
 import { K3sCluster, K3sClusterArgs } from "./k3s";
+import { BuildPhase } from "./phases";
 
 export interface ClusterArgs {
   /** "existing" uses a kubeconfig; "k3s" installs k3s over SSH first. */

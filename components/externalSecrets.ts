@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 /** ESO's controller service account (it reads nothing from Vault as itself). */
 export const esoServiceAccount = { name: "external-secrets", namespace: systemNamespaces.externalSecrets } as const;

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 /** How Flux authenticates to GitHub, and the Secret (materialised by ESO) that holds the credentials. */
 export interface FluxGitAuth {
@@ -12,7 +12,7 @@ export interface FluxGitAuth {
 export interface FluxInstanceArgs {
   /** Flux distribution version or range, e.g. "2.8.x". */
   distributionVersion: string;
-  /** Registry of the Flux controller images. Defaults to "ghcr.io/fluxcd". */
+  /** Registry of the Flux controller images, e.g. "ghcr.io/fluxcd". */
   registry: string;
   /** Controllers to install, including the four defaults. */
   components: readonly string[];

@@ -1,13 +1,13 @@
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import * as vault from "@pulumi/vault";
 import { formerChildUrn, formerGeneratedSecrets, formerTopLevelUrn } from "./aliases";
 import { writeKvSecret } from "./bootstrapSecrets";
 import { DeployKey, githubKnownHosts } from "./deployKey";
 import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 export interface GitAuthArgs {
   /** A deploy key Pulumi generates, or a GitHub App whose credentials were supplied as bootstrap secrets. */

@@ -1,8 +1,8 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { formerTopLevelUrn } from "./aliases";
 import { BranchProtection, BranchProtectionArgs } from "./branchProtection";
+import { BuildPhase } from "./phases";
 import { RepositoryLocation } from "./repositoryCheck";
 import { Scaffold } from "./scaffold";
 

@@ -9,6 +9,9 @@ export function generationSuffix(rotation: number): string {
   return `v${rotation}`;
 }
 
+/** A generation suffix inside a resource name: "-v3" at its end or before another "-". */
+export const generationSuffixPattern = /-v(\d+)(?=-|$)/;
+
 /** Where each bootstrap secret lives in the KV v2 mount (paths without the mount), and what the secrets are called. */
 export interface VaultLayout {
   readonly githubToken: string;
@@ -38,14 +41,14 @@ export interface VaultLayout {
 export function vaultLayout(config: BootstrapConfig): VaultLayout {
   const prefix = config.vault.pathPrefix;
   const deployKeyGeneration = generationSuffix(config.github.deployKey.rotation);
-  const webhookGeneration = generationSuffix(config.webhook?.rotation ?? 1);
+  const webhookTokenName = `webhook-token-${generationSuffix(config.webhook?.rotation ?? 1)}`;
   const githubApp = `${prefix}/flux/github-app`;
   const layout = {
     githubToken: `${prefix}/github`,
     cloudflareApiToken: `${prefix}/cloudflare`,
     githubApp,
     gitAuth: config.github.auth === "app" ? githubApp : `${prefix}/flux/git-auth-${deployKeyGeneration}`,
-    webhookToken: `${prefix}/flux/webhook-token-${webhookGeneration}`,
+    webhookToken: `${prefix}/flux/${webhookTokenName}`,
     slackWebhook: `${prefix}/flux/notifications/slack`,
     discordWebhook: `${prefix}/flux/notifications/discord`,
     apps: Object.fromEntries(config.apps.map((app) => [app.name, `${prefix}/apps/${app.name}`])),
@@ -66,7 +69,7 @@ export function vaultLayout(config: BootstrapConfig): VaultLayout {
   }
   const secretNames = {
     gitAuth: config.github.auth === "app" ? "flux-github-app" : `flux-git-auth-${deployKeyGeneration}`,
-    webhookToken: `webhook-token-${webhookGeneration}`,
+    webhookToken: webhookTokenName,
   };
   return { ...layout, readByNamespace, secretNames };
 }

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { stringify } from "yaml";
 import { customResource, CustomResourceManifest, systemNamespaces } from "./kubernetes";
 import { eventSourcesIn } from "./notifications";
+import { BuildPhase } from "./phases";
 
 /** A pinned upstream git source (the monitoring example has no tags, so a commit). */
 export interface MonitoringSource {

@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { BootstrapConfig } from "./config";
 import { managedByLabels, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 export interface NamespacesArgs {
   /** Namespace names; each must be a DNS-1123 label (config.ts checks). */

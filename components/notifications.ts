@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { CustomResourceManifest, customResource, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 export interface NotificationChannel {
   /** "slack" or "discord": the Flux Provider type. */

@@ -1,12 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import * as vault from "@pulumi/vault";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { chartRelease, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 import { isLoopbackUrl } from "./validation";
 import { VaultInit } from "./vaultInit";
 

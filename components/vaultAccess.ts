@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import * as vault from "@pulumi/vault";
 import { managedByLabels, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 export interface VaultAccessArgs {
   /** The Vault provider (address reachable from where pulumi runs). */
@@ -12,7 +12,7 @@ export interface VaultAccessArgs {
   mode: "in-cluster" | "external";
   /** KV v2 mount path, e.g. "gitops". */
   kvMount: string;
-  /** Kubernetes auth mount path. Defaults to "kubernetes". */
+  /** Kubernetes auth mount path, e.g. "kubernetes". */
   authMount: string;
   /** Kubernetes API URL as Vault reaches it. */
   kubernetesHost: string;

@@ -1,7 +1,6 @@
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BuildPhase } from "./phases";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { createHash } from "node:crypto";
@@ -11,6 +10,7 @@ import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { fluxSyncName } from "./flux";
 import { CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
 import { generationSuffix } from "./layout";
+import { BuildPhase } from "./phases";
 
 /** The path notification-controller serves a Receiver on: /hook/ + hex(sha256(token + name + namespace)). */
 export function receiverWebhookPath(token: string, name: string, namespace: string): string {

@@ -32,6 +32,7 @@
  *   argument; tls_private_key algorithm and curve.
  */
 import { parse as parseYaml } from "yaml";
+import { generationSuffixPattern } from "../../components/layout";
 
 /** What the change plan needs of a registered resource (test/support/engine's RegisteredResource fits). */
 export interface ChangeResource {
@@ -217,14 +218,13 @@ export function deleteEffect(resource: ChangeResource): { effect: string; severi
   }
 }
 
-const generationPattern = /-v(\d+)(?=-|$)/;
 
 /** The name of a resource of the same type in `after` that is the same thing in another rotation generation. */
 function supersedingGeneration(old: ChangeResource, after: readonly ChangeResource[]): string | undefined {
-  const match = generationPattern.exec(old.name);
+  const match = generationSuffixPattern.exec(old.name);
   if (match === null) return undefined;
-  const stem = (name: string) => name.replace(generationPattern, "-v*");
-  const found = after.find((candidate) => candidate.type === old.type && candidate.name !== old.name && stem(candidate.name) === stem(old.name) && candidate.parent.replace(generationPattern, "-v*") === old.parent.replace(generationPattern, "-v*"));
+  const stem = (name: string) => name.replace(generationSuffixPattern, "-v*");
+  const found = after.find((candidate) => candidate.type === old.type && candidate.name !== old.name && stem(candidate.name) === stem(old.name) && candidate.parent.replace(generationSuffixPattern, "-v*") === old.parent.replace(generationSuffixPattern, "-v*"));
   return found?.name;
 }
 
