@@ -195,7 +195,7 @@ describe("graph: phases", () => {
     const command = res({ type: "command:remote:Command", name: "install", parent: k3s });
     const apps = component("gitops:apps:AppSecrets", "app-secrets");
     const appSecret = res({ type: "kubernetes:external-secrets.io/v1:ExternalSecret", name: "app", parent: apps });
-    const secrets = component("gitops:secrets:BootstrapSecrets", "generated-secrets");
+    const secrets = component("gitops:secrets:BootstrapSecrets", "bootstrap-secrets");
     const kv = res({ type: "vault:kv/secretV2:SecretV2", name: "kv", parent: secrets });
     const all = byUrn([cluster, k3s, command, apps, appSecret, secrets, kv]);
     expect(assignPhase(command, all)).toBe(1);

@@ -218,7 +218,6 @@ export function deleteEffect(resource: ChangeResource): { effect: string; severi
   }
 }
 
-
 /** The name of a resource of the same type in `after` that is the same thing in another rotation generation. */
 function supersedingGeneration(old: ChangeResource, after: readonly ChangeResource[]): string | undefined {
   const match = generationSuffixPattern.exec(old.name);
