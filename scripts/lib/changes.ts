@@ -367,9 +367,11 @@ function childUrn(parentUrn: string, type: string, name: string): string {
 /**
  * Each resource's aliases, with those it inherits: a child of a resource with an alias also answers
  * to its own type and name under that alias, recursively. That is how a component moved with an
- * alias keeps its children (@pulumi/pulumi resource.ts allAliases computes them when the engine
- * takes no alias specs; the engine computes the same when it does). A child's name is kept as is:
- * no parent here is renamed, only moved.
+ * alias keeps its children: the engine multiplies out the parent's alias (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go generateAliases, inheritedChildAlias; the Node SDK's
+ * allAliases does the same when the engine takes no alias specs). A child's name is kept as is: no
+ * parent here is renamed, only moved. The mocks' URNs carry only the nearest parent's type
+ * (@pulumi/pulumi runtime/mocks.js newUrn), so under them a grandchild's URN does not change at all.
  */
 function aliasesWithInherited(resources: readonly ChangeResource[]): (resource: ChangeResource) => readonly string[] {
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
