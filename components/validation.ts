@@ -506,7 +506,7 @@ export function pemCertificateProblem(value: string): string | undefined {
 
 /** One problem with a config object, at a field path inside it. */
 export interface FieldProblem {
-  readonly path: string[];
+  readonly path: (string | number)[];
   readonly message: string;
 }
 
@@ -552,3 +552,22 @@ export function isBehindIngress(address: string): boolean {
     return false;
   }
 }
+
+/** A host listed twice among a k3s cluster's servers and agents: host names ignore case, and each host runs one k3s. */
+export function repeatedK3sHosts(k3s: { readonly servers: readonly { host: string }[]; readonly agents: readonly { host: string }[] }): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const [role, hosts] of [["servers", k3s.servers], ["agents", k3s.agents]] as const) {
+    hosts.forEach((host, index) => {
+      const earlier = seen.get(host.host.toLowerCase());
+      if (earlier !== undefined) {
+        problems.push({ path: [role, index, "host"], message: `lists "${host.host}" twice (also as "${earlier}"; host names ignore case): each host runs one k3s` });
+      }
+      seen.set(host.host.toLowerCase(), host.host);
+    });
+  }
+  return problems;
+}
+
+/** The Kubernetes API as an in-cluster Vault reaches it: the API server's Service. */
+export const inClusterKubernetesApi = "https://kubernetes.default.svc";

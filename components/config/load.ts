@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { durationSeconds, inClusterVaultAddress } from "../validation";
+import { durationSeconds, inClusterKubernetesApi, inClusterVaultAddress } from "../validation";
 import { defaultFluxComponents, fullKey, projectName, settingsSchema, structuredKeys } from "./schema";
 import {
   appKeySecrets,
@@ -126,7 +126,7 @@ export function parseConfig(source: ConfigSource): BootstrapConfig {
     vault: {
       ...settings.vault,
       inClusterAddress: vaultInClusterAddress,
-      kubernetesHost: settings.vault.kubernetesHost ?? "https://kubernetes.default.svc",
+      kubernetesHost: settings.vault.kubernetesHost ?? inClusterKubernetesApi,
       token: settings.vault.mode === "external" ? secret("vaultToken", "VAULT_TOKEN") : undefined,
       existingInit: settings.vault.mode === "in-cluster" ? valueIfSet(secret("vaultExistingInit", "VAULT_EXISTING_INIT")) : undefined,
     },

@@ -29,6 +29,7 @@ import {
   pemCertificateProblem,
   reachableUrlProblem,
   registryProblem,
+  repeatedK3sHosts,
   repositoryPathProblem,
   secretKeyProblem,
   tenantNamespaceProblem,
@@ -83,17 +84,7 @@ const k3sSchema = z
     serviceCidr: z.string().superRefine(check(cidrProblem)).default("10.43.0.0/16"),
   })
   .superRefine((k3s, ctx) => {
-    // Host names are case-insensitive: "Node1" and "node1" are one machine.
-    const seen = new Map<string, string>();
-    for (const [role, hosts] of [["servers", k3s.servers], ["agents", k3s.agents]] as const) {
-      hosts.forEach((host, index) => {
-        const earlier = seen.get(host.host.toLowerCase());
-        if (earlier !== undefined) {
-          ctx.addIssue({ code: "custom", path: [role, index, "host"], message: `lists "${host.host}" twice (also as "${earlier}"; host names ignore case): each host runs one k3s` });
-        }
-        seen.set(host.host.toLowerCase(), host.host);
-      });
-    }
+    for (const { path, message } of repeatedK3sHosts(k3s)) ctx.addIssue({ code: "custom", path, message });
   });
 
 const clusterSchema = z
