@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { vaultExternalSecret } from "./externalSecrets";
+import { BuildPhase } from "./phases";
 
 export interface AppSecretTarget {
   /** App name, for labels. */
@@ -27,10 +28,14 @@ export interface AppSecretsArgs {
 
 /** One ExternalSecret per app, in the app's namespace, reading only the app's Vault path. */
 export class AppSecrets extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:apps:AppSecrets";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 4;
   public readonly externalSecrets: k8s.apiextensions.CustomResource[];
 
   constructor(name: string, args: AppSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:apps:AppSecrets", name, {}, opts);
+    super(AppSecrets.type, name, {}, opts);
     this.externalSecrets = args.apps.map((app) =>
       vaultExternalSecret(
         // Unique per Kubernetes object (namespace/name), so two targets can never share a URN.

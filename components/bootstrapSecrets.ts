@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { BootstrapSecret } from "./config";
+import { BuildPhase } from "./phases";
 
 /** One field of a KV secret: a value known on this run, or one to read back from Vault. */
 export type FieldSource =
@@ -30,10 +31,9 @@ export interface BootstrapSecretsArgs {
   vaultProvider: vault.Provider;
   /**
    * Leave a secret in Vault when it leaves the program (e.g. its app is removed from config): for
-   * values a person supplied, which exist nowhere else. Generated credentials leave this false, so
-   * an old rotation generation is deleted. Defaults to false.
+   * values a person supplied, which exist nowhere else (config `safety.retainOnDelete`).
    */
-  retainOnDelete?: boolean;
+  retainOnDelete: boolean;
 }
 
 /** Raised (inside the graph) when a secret is neither set nor readable from Vault. */
@@ -57,11 +57,15 @@ type Resolved = { readonly data: Record<string, string>; readonly missing: reado
  * missing secret is named in one error and none of the secrets being read back is written.
  */
 export class BootstrapSecrets extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:secrets:BootstrapSecrets";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 2;
   private readonly written = new Map<string, vault.kv.SecretV2>();
   private readonly resolved = new Map<string, pulumi.Output<Record<string, string>>>();
 
   constructor(name: string, args: BootstrapSecretsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:secrets:BootstrapSecrets", name, {}, opts);
+    super(BootstrapSecrets.type, name, {}, opts);
 
     const names = new Set<string>();
     for (const spec of args.secrets) {
@@ -92,11 +96,7 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
       this.resolved.set(spec.name, data);
       this.written.set(
         spec.name,
-        new vault.kv.SecretV2(
-          spec.name,
-          { mount: args.mount, name: spec.path, dataJson: pulumi.secret(data.apply((d) => JSON.stringify(sortKeys(d)))) },
-          { parent: this, provider: args.vaultProvider, retainOnDelete: args.retainOnDelete ?? false },
-        ),
+        writeKvSecret(spec.name, { mount: args.mount, path: spec.path, data }, { parent: this, provider: args.vaultProvider, retainOnDelete: args.retainOnDelete }),
       );
     }
     this.registerOutputs({ paths: args.secrets.map((spec) => spec.path) });
@@ -158,6 +158,19 @@ export class BootstrapSecrets extends pulumi.ComponentResource {
       }),
     );
   }
+}
+
+/**
+ * One KV v2 secret with `data` as its fields, written as JSON with sorted keys so an unchanged
+ * secret is an unchanged input. The whole value is secret.
+ */
+export function writeKvSecret(
+  name: string,
+  args: { mount: pulumi.Input<string>; path: string; data: pulumi.Input<Record<string, pulumi.Input<string>>> },
+  opts: pulumi.CustomResourceOptions,
+): vault.kv.SecretV2 {
+  const dataJson = pulumi.secret(pulumi.output(args.data).apply((data) => JSON.stringify(sortKeys(data))));
+  return new vault.kv.SecretV2(name, { mount: args.mount, name: args.path, dataJson }, opts);
 }
 
 function sortKeys(data: Record<string, string>): Record<string, string> {

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse as parseYaml } from "yaml";
 import { K3sCluster, K3sClusterArgs } from "./k3s";
+import { BuildPhase } from "./phases";
 
 export interface ClusterArgs {
   /** "existing" uses a kubeconfig; "k3s" installs k3s over SSH first. */
@@ -19,13 +20,17 @@ export interface ClusterArgs {
  * uses (never the ambient default provider, so a stray context cannot be written to).
  */
 export class Cluster extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:cluster:Cluster";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   /** Pass as `provider` to every Kubernetes resource. */
   public readonly provider: k8s.Provider;
   /** The API server URL, or a description of the ambient kubeconfig. */
   public readonly endpoint: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:cluster:Cluster", name, {}, opts);
+    super(Cluster.type, name, {}, opts);
 
     let kubeconfig: pulumi.Input<string> | undefined = args.kubeconfig;
     if (args.mode === "k3s") {

@@ -1,6 +1,7 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
+import { generationSuffix } from "./layout";
 
 /**
  * GitHub's ECDSA host key. Flux's SSH client accepts it (recent Flux rejects some algorithms,
@@ -14,8 +15,8 @@ export interface DeployKeyArgs {
   repository: string;
   /** ED25519 or ECDSA (P-256). */
   algorithm: "ED25519" | "ECDSA";
-  /** Allow pushes (image automation). Defaults to false: read-only. */
-  readWrite?: boolean;
+  /** Allow pushes (image automation); false is read-only. */
+  readWrite: boolean;
   /**
    * Rotation generation. Bumping it creates a new key next to the old one; the old key is deleted
    * only after every consumer has switched (Pulumi deletes removed resources last).
@@ -37,7 +38,7 @@ export class DeployKey extends pulumi.ComponentResource {
 
   constructor(name: string, args: DeployKeyArgs, opts?: pulumi.ComponentResourceOptions) {
     super("gitops:github:DeployKey", name, {}, opts);
-    const generation = `v${args.generation}`;
+    const generation = generationSuffix(args.generation);
     const key = new tls.PrivateKey(
       `${name}-${generation}`,
       args.algorithm === "ECDSA" ? { algorithm: "ECDSA", ecdsaCurve: "P256" } : { algorithm: "ED25519" },
@@ -52,7 +53,7 @@ export class DeployKey extends pulumi.ComponentResource {
         repository: args.repository,
         title: `${args.title}-${generation}`,
         key: key.publicKeyOpenssh.apply((k) => k.trim()),
-        readOnly: !(args.readWrite ?? false),
+        readOnly: !args.readWrite,
       },
       { parent: this, provider: args.githubProvider },
     );

@@ -1,34 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartArgs, chartRelease, CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 /** ESO's controller service account (it reads nothing from Vault as itself). */
 export const esoServiceAccount = { name: "external-secrets", namespace: systemNamespaces.externalSecrets } as const;
-
-/** Chart version, provider, timeout and safety options (see ChartArgs). */
-export type ExternalSecretsOperatorArgs = ChartArgs;
-
-/** External Secrets Operator from its Helm chart (CRDs included). */
-export class ExternalSecretsOperator extends pulumi.ComponentResource {
-  public readonly release: k8s.helm.v3.Release;
-
-  constructor(name: string, args: ExternalSecretsOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:eso:Operator", name, {}, opts);
-    this.release = chartRelease(
-      name,
-      {
-        releaseName: "external-secrets",
-        chart: "external-secrets",
-        repo: "https://charts.external-secrets.io",
-        namespace: systemNamespaces.externalSecrets,
-        values: { installCRDs: true, serviceAccount: { create: true, name: esoServiceAccount.name } },
-      },
-      args,
-      { parent: this },
-    );
-    this.registerOutputs({ status: this.release.status });
-  }
-}
 
 /**
  * The service account each namespace's store logs in to Vault as. ESO asks the API server for a
@@ -111,10 +87,14 @@ export interface NamespaceSecretStoresArgs {
  * role's policy lists, which is what its own ExternalSecrets name.
  */
 export class NamespaceSecretStores extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:eso:NamespaceSecretStores";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 3;
   private readonly stores: ReadonlyMap<string, k8s.apiextensions.CustomResource>;
 
   constructor(name: string, args: NamespaceSecretStoresArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:eso:NamespaceSecretStores", name, {}, opts);
+    super(NamespaceSecretStores.type, name, {}, opts);
     const stores = new Map<string, k8s.apiextensions.CustomResource>();
     for (const target of args.targets) {
       if (stores.has(target.namespace)) throw new Error(`namespace "${target.namespace}" has two secret stores`);
@@ -154,6 +134,21 @@ export class NamespaceSecretStores extends pulumi.ComponentResource {
   public get all(): k8s.apiextensions.CustomResource[] {
     return [...this.stores.values()];
   }
+}
+
+/**
+ * How a component's ExternalSecrets reach Vault: its namespace's store (they wait for it to be
+ * Ready), how often they refresh, and the cluster they are applied to. One bundle, passed whole.
+ */
+export interface StoreBinding {
+  /** The SecretStore's name (the same in every namespace). */
+  storeName: string;
+  /** The SecretStore resource. */
+  store: pulumi.Resource;
+  refreshInterval: string;
+  provider: k8s.Provider;
+  /** Seconds to wait for each ExternalSecret (and other waited-on resources) to be Ready. */
+  readyTimeoutSeconds: number;
 }
 
 export interface VaultExternalSecretArgs {

@@ -1,25 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ChartArgs, chartRelease, CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
-
-/** Chart version, provider, timeout and safety options (see ChartArgs). */
-export type FluxOperatorArgs = ChartArgs;
-
-/** The Flux operator from its OCI Helm chart; it owns the FluxInstance CRD and installs Flux itself. */
-export class FluxOperator extends pulumi.ComponentResource {
-  public readonly release: k8s.helm.v3.Release;
-
-  constructor(name: string, args: FluxOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:Operator", name, {}, opts);
-    this.release = chartRelease(
-      name,
-      { releaseName: "flux-operator", chart: "oci://ghcr.io/controlplaneio-fluxcd/charts/flux-operator", namespace: systemNamespaces.flux },
-      args,
-      { parent: this },
-    );
-    this.registerOutputs({ status: this.release.status });
-  }
-}
+import { CustomResourceManifest, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 /** How Flux authenticates to GitHub, and the Secret (materialised by ESO) that holds the credentials. */
 export interface FluxGitAuth {
@@ -30,7 +12,7 @@ export interface FluxGitAuth {
 export interface FluxInstanceArgs {
   /** Flux distribution version or range, e.g. "2.8.x". */
   distributionVersion: string;
-  /** Registry of the Flux controller images. Defaults to "ghcr.io/fluxcd". */
+  /** Registry of the Flux controller images, e.g. "ghcr.io/fluxcd". */
   registry: string;
   /** Controllers to install, including the four defaults. */
   components: readonly string[];
@@ -53,13 +35,13 @@ export interface FluxInstanceArgs {
   repositoryCheck?: pulumi.Input<unknown>;
   /** What must exist first: the operator release and the Ready pull secret. */
   dependsOn: pulumi.Input<pulumi.Resource>[];
-  /** Refuse to delete it. Defaults to false. */
-  protect?: boolean;
+  /** Refuse to delete it. */
+  protect: boolean;
   /**
    * Leave it in the cluster on destroy. Deleting a FluxInstance removes Flux's CRDs and with them
-   * every Flux object (flux-operator #423). Defaults to false.
+   * every Flux object (flux-operator #423).
    */
-  retainOnDelete?: boolean;
+  retainOnDelete: boolean;
 }
 
 /** The name the FluxInstance CRD requires (a CEL rule in the CRD). */
@@ -76,7 +58,7 @@ export function syncUrl(owner: string, repository: string, auth: FluxGitAuth["ki
 
 /** The FluxInstance manifest; a pure function so tests check it against the upstream CRD. */
 export function fluxInstanceManifest(
-  args: Omit<FluxInstanceArgs, "provider" | "dependsOn" | "readyTimeoutSeconds" | "repositoryCheck">,
+  args: Omit<FluxInstanceArgs, "provider" | "dependsOn" | "readyTimeoutSeconds" | "repositoryCheck" | "protect" | "retainOnDelete">,
 ): CustomResourceManifest {
   return {
     apiVersion: "fluxcd.controlplane.io/v1",
@@ -115,13 +97,17 @@ export function fluxInstanceManifest(
 
 /** The FluxInstance that installs Flux and syncs the cluster from GitHub. */
 export class FluxInstance extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:flux:Instance";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 3;
   public readonly instance: k8s.apiextensions.CustomResource;
   public readonly syncUrl: string;
   public readonly syncRef: string;
   public readonly syncPath: string;
 
   constructor(name: string, args: FluxInstanceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:Instance", name, {}, opts);
+    super(FluxInstance.type, name, {}, opts);
     this.syncUrl = syncUrl(args.owner, args.repository, args.auth.kind);
     this.syncRef = `refs/heads/${args.branch}`;
     this.syncPath = args.path;
@@ -134,8 +120,8 @@ export class FluxInstance extends pulumi.ComponentResource {
         parent: this,
         provider: args.provider,
         dependsOn: args.dependsOn,
-        protect: args.protect ?? false,
-        retainOnDelete: args.retainOnDelete ?? false,
+        protect: args.protect,
+        retainOnDelete: args.retainOnDelete,
       },
     );
     this.registerOutputs({ syncUrl: this.syncUrl, syncPath: this.syncPath });

@@ -7,9 +7,9 @@ import { isMap, isSeq, parseDocument, stringify as toYaml } from "yaml";
 export interface K3sHost {
   /** Address the machine running pulumi reaches over SSH. */
   host: string;
-  /** SSH user with passwordless sudo. Defaults to "root". */
+  /** SSH user with passwordless sudo. */
   user: string;
-  /** SSH port. Defaults to 22. */
+  /** SSH port. */
   port: number;
 }
 
@@ -18,24 +18,24 @@ export interface K3sClusterArgs {
   version: string;
   /** Server (control-plane) hosts; the first one initialises the cluster. */
   servers: readonly K3sHost[];
-  /** Agent (worker) hosts. Defaults to none. */
+  /** Agent (worker) hosts; may be empty. */
   agents: readonly K3sHost[];
   /** Host name or IP clients use for the API. Defaults to the first server's host. */
   apiEndpoint?: string;
-  /** Extra subject alternative names for the API certificate. Defaults to none. */
+  /** Extra subject alternative names for the API certificate; may be empty. */
   tlsSans: readonly string[];
-  /** Packaged components to disable (k3s `disable`). Defaults to none (config.ts). */
+  /** Packaged components to disable (k3s `disable`); may be empty. */
   disable: readonly string[];
-  /** Pod CIDR. Defaults to "10.42.0.0/16". */
+  /** Pod CIDR. */
   clusterCidr: string;
-  /** Service CIDR. Defaults to "10.43.0.0/16". */
+  /** Service CIDR. */
   serviceCidr: string;
   /** SSH private key for every host; kept secret. */
   sshPrivateKey: pulumi.Input<string>;
-  /** Refuse to delete or replace the hosts' k3s installs and the cluster token. Defaults to false. */
-  protect?: boolean;
-  /** Leave k3s on a host when its resources leave the program (the uninstall does not run). Defaults to false. */
-  retainOnDelete?: boolean;
+  /** Refuse to delete or replace the hosts' k3s installs and the cluster token. */
+  protect: boolean;
+  /** Leave k3s on a host when its resources leave the program (the uninstall does not run). */
+  retainOnDelete: boolean;
 }
 
 /** Where k3s reads its config and our token; both arrive on stdin, so nothing leaks into `ps`. */
@@ -139,7 +139,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const endpoint = args.apiEndpoint ?? args.servers[0].host;
     this.apiServerUrl = apiUrl(endpoint);
     const joinUrl = apiUrl(args.servers[0].host);
-    const safety = { protect: args.protect ?? false, retainOnDelete: args.retainOnDelete ?? false };
+    const safety = { protect: args.protect, retainOnDelete: args.retainOnDelete };
 
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this, protect: safety.protect });
 

@@ -87,10 +87,10 @@ export interface ChartArgs {
   timeoutSeconds: number;
   /** What the release waits for (its namespace). */
   dependsOn: pulumi.Resource[];
-  /** Refuse to delete the release (charts that own CRDs or state). Defaults to false. */
-  protect?: boolean;
-  /** Leave the release in the cluster when the stack is destroyed. Defaults to false. */
-  retainOnDelete?: boolean;
+  /** Refuse to delete the release (charts that own CRDs or state). */
+  protect: boolean;
+  /** Leave the release in the cluster when the stack is destroyed. */
+  retainOnDelete: boolean;
 }
 
 /** Where a chart comes from and how it is installed. */
@@ -132,8 +132,13 @@ export function chartRelease(
       ...opts,
       provider: args.provider,
       dependsOn: args.dependsOn,
-      protect: args.protect ?? false,
-      retainOnDelete: args.retainOnDelete ?? false,
+      protect: args.protect,
+      retainOnDelete: args.retainOnDelete,
     },
   );
+}
+
+/** "Kind namespace/name" of a Kubernetes object, once Pulumi has it: outputs that resolve when it exists. */
+export function describeObject(object: { kind: pulumi.Output<string>; metadata: pulumi.Output<{ name?: string; namespace?: string }> }): pulumi.Output<string> {
+  return pulumi.all([object.kind, object.metadata]).apply(([kind, metadata]) => `${kind} ${metadata.namespace ? `${metadata.namespace}/` : ""}${metadata.name ?? ""}`);
 }

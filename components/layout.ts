@@ -1,12 +1,23 @@
 import { BootstrapConfig } from "./config";
 import { systemNamespaces } from "./kubernetes";
 
-/** Where each bootstrap secret lives in the KV v2 mount (paths without the mount). */
+/**
+ * The suffix of a rotated credential's names and paths: bumping `rotation` gives new names, so the
+ * new generation is created next to the old one, which is deleted only after every consumer switched.
+ */
+export function generationSuffix(rotation: number): string {
+  return `v${rotation}`;
+}
+
+/** A generation suffix inside a resource name: "-v3" at its end or before another "-". */
+export const generationSuffixPattern = /-v(\d+)(?=-|$)/;
+
+/** Where each bootstrap secret lives in the KV v2 mount (paths without the mount), and what the secrets are called. */
 export interface VaultLayout {
   readonly githubToken: string;
   readonly cloudflareApiToken: string;
   readonly githubApp: string;
-  /** Versioned by the deploy key's rotation generation so old and new coexist during a switch. */
+  /** Flux's git credentials: the deploy key's generation path, or the GitHub App's. */
   readonly gitAuth: string;
   /** Versioned by the webhook token's rotation generation. */
   readonly webhookToken: string;
@@ -18,23 +29,33 @@ export interface VaultLayout {
    * these and nothing else. Flux's credentials, webhook token and notification URLs: flux-system only.
    */
   readonly readByNamespace: Readonly<Record<string, readonly string[]>>;
+  /** Names of the Kubernetes Secrets (and their KV secret resources) for rotated and Flux credentials. */
+  readonly secretNames: {
+    /** Flux's pull secret: versioned with the deploy key, fixed for a GitHub App. */
+    readonly gitAuth: string;
+    /** The webhook token's Secret, versioned with its rotation. */
+    readonly webhookToken: string;
+  };
 }
 
 export function vaultLayout(config: BootstrapConfig): VaultLayout {
   const prefix = config.vault.pathPrefix;
+  const deployKeyGeneration = generationSuffix(config.github.deployKey.rotation);
+  const webhookTokenName = `webhook-token-${generationSuffix(config.webhook?.rotation ?? 1)}`;
+  const githubApp = `${prefix}/flux/github-app`;
   const layout = {
     githubToken: `${prefix}/github`,
     cloudflareApiToken: `${prefix}/cloudflare`,
-    githubApp: `${prefix}/flux/github-app`,
-    gitAuth: `${prefix}/flux/git-auth-v${config.github.deployKey.rotation}`,
-    webhookToken: `${prefix}/flux/webhook-token-v${config.webhook?.rotation ?? 1}`,
+    githubApp,
+    gitAuth: config.github.auth === "app" ? githubApp : `${prefix}/flux/git-auth-${deployKeyGeneration}`,
+    webhookToken: `${prefix}/flux/${webhookTokenName}`,
     slackWebhook: `${prefix}/flux/notifications/slack`,
     discordWebhook: `${prefix}/flux/notifications/discord`,
     apps: Object.fromEntries(config.apps.map((app) => [app.name, `${prefix}/apps/${app.name}`])),
   };
   // The GitHub token stays out: only pulumi (with its own Vault token) reads it back.
   const reads: [string, string][] = [
-    [systemNamespaces.flux, config.github.auth === "app" ? layout.githubApp : layout.gitAuth],
+    [systemNamespaces.flux, layout.gitAuth],
     ...(config.webhook ? [[systemNamespaces.flux, layout.webhookToken] as [string, string]] : []),
     ...(config.notifications.slack ? [[systemNamespaces.flux, layout.slackWebhook] as [string, string]] : []),
     ...(config.notifications.discord ? [[systemNamespaces.flux, layout.discordWebhook] as [string, string]] : []),
@@ -46,5 +67,9 @@ export function vaultLayout(config: BootstrapConfig): VaultLayout {
     const paths = (readByNamespace[namespace] ??= []);
     if (!paths.includes(path)) paths.push(path);
   }
-  return { ...layout, readByNamespace };
+  const secretNames = {
+    gitAuth: config.github.auth === "app" ? "flux-github-app" : `flux-git-auth-${deployKeyGeneration}`,
+    webhookToken: webhookTokenName,
+  };
+  return { ...layout, readByNamespace, secretNames };
 }

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { customResource, CustomResourceManifest, systemNamespaces } from "./kubernetes";
 import { eventSourcesIn } from "./notifications";
+import { BuildPhase } from "./phases";
 
 /** A pinned upstream git source (the monitoring example has no tags, so a commit). */
 export interface MonitoringSource {
@@ -123,8 +124,12 @@ export function reconciliationAlertManifest(providerName: string, namespaces: re
 
 /** Flux's metrics, dashboards and failure alerts, each optional; all wait for the FluxInstance. */
 export class FluxMonitoring extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:flux:Monitoring";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 4;
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:Monitoring", name, {}, opts);
+    super(FluxMonitoring.type, name, {}, opts);
     const childOpts = { parent: this, provider: args.provider, dependsOn: [args.fluxInstance] };
     if (args.podMonitor) customResource(`${name}-pod-monitor`, podMonitorManifest(args.components), childOpts);
     if (args.dashboards) {

@@ -1,7 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { vaultExternalSecret } from "./externalSecrets";
+import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { CustomResourceManifest, customResource, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 export interface NotificationChannel {
   /** "slack" or "discord": the Flux Provider type. */
@@ -17,11 +17,8 @@ export interface NotificationsArgs {
   channels: readonly NotificationChannel[];
   /** "error" announces failures only; "info" every reconciliation. */
   severity: "info" | "error";
-  storeName: string;
-  store: pulumi.Resource;
-  refreshInterval: string;
-  provider: k8s.Provider;
-  readyTimeoutSeconds: number;
+  /** flux-system's SecretStore, passed whole: its ExternalSecrets read Vault through it. */
+  fluxSecrets: StoreBinding;
   /** The FluxInstance: Provider/Alert CRDs exist once it is Ready. */
   fluxInstance: pulumi.Resource;
   /** Namespaces whose Kustomizations and HelmReleases alert (the stack's managed namespaces). */
@@ -70,8 +67,12 @@ export function alertManifest(type: string, severity: "info" | "error", namespac
 
 /** Flux announces failed reconciliations to Slack and/or Discord; webhook URLs come from Vault. */
 export class Notifications extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:flux:Notifications";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 4;
   constructor(name: string, args: NotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:Notifications", name, {}, opts);
+    super(Notifications.type, name, {}, opts);
     for (const channel of args.channels) {
       const secretName = `${channel.type}-webhook`;
       const address = vaultExternalSecret(
@@ -79,24 +80,21 @@ export class Notifications extends pulumi.ComponentResource {
         {
           namespace: systemNamespaces.flux,
           secretName,
-          storeName: args.storeName,
-          refreshInterval: args.refreshInterval,
+          ...args.fluxSecrets,
           vaultPath: channel.vaultPath,
-          provider: args.provider,
-          readyTimeoutSeconds: args.readyTimeoutSeconds,
-          dependsOn: [args.store, channel.kvSecret],
+          dependsOn: [args.fluxSecrets.store, channel.kvSecret],
         },
         { parent: this },
       );
       // v1beta3 Providers and Alerts are static objects without a status: nothing to wait for.
       const provider = customResource(`${name}-${channel.type}`, providerManifest(channel, secretName), {
         parent: this,
-        provider: args.provider,
+        provider: args.fluxSecrets.provider,
         dependsOn: [address, args.fluxInstance],
       });
       customResource(`${name}-${channel.type}-alert`, alertManifest(channel.type, args.severity, args.namespaces), {
         parent: this,
-        provider: args.provider,
+        provider: args.fluxSecrets.provider,
         dependsOn: [provider],
       });
     }

@@ -221,10 +221,13 @@ export function urlProblem(value: string): string | undefined {
     // fall through
   }
   if (url === undefined || (url.protocol !== "https:" && url.protocol !== "http:")) {
-    return `must be an http(s) URL such as "http://vault.vault.svc:8200" (got "${url === undefined ? value : url.protocol}")`;
+    return `must be an http(s) URL such as "${inClusterVaultAddress}" (got "${url === undefined ? value : url.protocol}")`;
   }
   return urlPartsProblem(url);
 }
+
+/** The in-cluster Vault's address: the chart's Service "vault" in namespace "vault", port 8200, plain http inside the cluster. */
+export const inClusterVaultAddress = "http://vault.vault.svc:8200";
 
 /**
  * The Vault address ESO uses from inside the cluster: ESO sends service account tokens there and
@@ -236,7 +239,7 @@ export function inClusterUrlProblem(value: string): string | undefined {
   if (problem !== undefined) return problem;
   const url = new URL(value);
   if (url.protocol === "http:" && !isClusterInternalHost(url.hostname) && !isLoopbackHost(url.hostname)) {
-    return `must use https for a host outside the cluster: secrets would cross the network in cleartext (plain http only to a service name such as "http://vault.vault.svc:8200"; got host "${url.hostname}")`;
+    return `must use https for a host outside the cluster: secrets would cross the network in cleartext (plain http only to a service name such as "${inClusterVaultAddress}"; got host "${url.hostname}")`;
   }
   return undefined;
 }
@@ -505,3 +508,73 @@ export function pemCertificateProblem(value: string): string | undefined {
   }
   return undefined;
 }
+
+/** One problem with a config object, at a field path inside it. */
+export interface FieldProblem {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * What the machine running pulumi needs to trust Vault, and what only an in-cluster Vault has: an
+ * in-cluster Vault behind the cluster's Ingress needs a real certificate; TLS and seal settings
+ * apply only in-cluster. An unreachable address is reported on `address` itself, not here.
+ */
+export function vaultTrustProblems(vault: {
+  readonly mode: "in-cluster" | "external";
+  readonly address: string;
+  readonly tls?: { readonly secretName?: string; readonly certManagerIssuer?: string };
+  readonly seal?: unknown;
+}): FieldProblem[] {
+  if (reachableUrlProblem(vault.address) !== undefined) return [];
+  const problems: FieldProblem[] = [];
+  const certificateSource = vault.tls?.secretName ?? vault.tls?.certManagerIssuer;
+  // Plain http is only accepted to loopback (reachableUrlProblem); it needs no certificate.
+  const needsCertificate = new URL(vault.address).protocol === "https:" && !isPortForwardUrl(vault.address);
+  if (vault.mode === "in-cluster" && needsCertificate && certificateSource === undefined) {
+    problems.push({
+      path: ["tls"],
+      message:
+        "needs secretName (a kubernetes.io/tls Secret for the host in namespace vault) or certManagerIssuer (a cert-manager ClusterIssuer " +
+        "running in the cluster) when address is served by the cluster's Ingress: otherwise Traefik serves its self-signed default " +
+        "certificate and the first Vault call fails with an x509 error",
+    });
+  }
+  if (vault.mode === "external") {
+    for (const key of ["secretName", "certManagerIssuer"] as const) {
+      if (vault.tls?.[key] !== undefined) {
+        problems.push({ path: ["tls", key], message: 'applies only when mode is "in-cluster" (an external Vault serves its own certificate)' });
+      }
+    }
+    if (vault.seal !== undefined) problems.push({ path: ["seal"], message: 'applies only when mode is "in-cluster"' });
+  }
+  return problems;
+}
+
+/** Whether an address is served through the cluster's Ingress (not a loopback port-forward); false when it is no URL. */
+export function isBehindIngress(address: string): boolean {
+  try {
+    return !isPortForwardUrl(address);
+  } catch {
+    return false;
+  }
+}
+
+/** A host listed twice among a k3s cluster's servers and agents: host names ignore case, and each host runs one k3s. */
+export function repeatedK3sHosts(k3s: { readonly servers: readonly { host: string }[]; readonly agents: readonly { host: string }[] }): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const [role, hosts] of [["servers", k3s.servers], ["agents", k3s.agents]] as const) {
+    hosts.forEach((host, index) => {
+      const earlier = seen.get(host.host.toLowerCase());
+      if (earlier !== undefined) {
+        problems.push({ path: [role, index, "host"], message: `lists "${host.host}" twice (also as "${earlier}"; host names ignore case): each host runs one k3s` });
+      }
+      seen.set(host.host.toLowerCase(), host.host);
+    });
+  }
+  return problems;
+}
+
+/** The Kubernetes API as an in-cluster Vault reaches it: the API server's Service. */
+export const inClusterKubernetesApi = "https://kubernetes.default.svc";

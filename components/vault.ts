@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { chartRelease, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 import { isPortForwardUrl } from "./validation";
 import { VaultInit } from "./vaultInit";
 
@@ -14,7 +15,7 @@ export interface VaultArgs {
   mode: "in-cluster" | "external";
   /** Address the machine running pulumi reaches (Ingress, load balancer or port-forward). */
   address: string;
-  /** Address ESO and other in-cluster consumers use, e.g. "http://vault.vault.svc:8200". */
+  /** Address ESO and other in-cluster consumers use (inClusterVaultAddress for the in-cluster Vault). */
   inClusterAddress: string;
   /** Exact hashicorp/vault chart version (in-cluster mode). */
   chartVersion: string;
@@ -41,10 +42,10 @@ export interface VaultArgs {
   dependsOn: pulumi.Resource[];
   /** Helm timeout, and how long init waits for Vault to answer, in seconds. */
   timeoutSeconds: number;
-  /** Refuse to delete the Vault release and its init record (the only copy of the keys). Defaults to false. */
-  protect?: boolean;
-  /** Leave Vault running when the stack is destroyed. Defaults to false. */
-  retainOnDelete?: boolean;
+  /** Refuse to delete the Vault release and its init record (the only copy of the keys). */
+  protect: boolean;
+  /** Leave Vault running when the stack is destroyed. */
+  retainOnDelete: boolean;
 }
 
 /** Where the Vault Ingress's certificate comes from, and which CA the clients trust. */
@@ -168,6 +169,10 @@ export function caCertificateFile(pem: string): string {
  * the root token and keys live only in the stack state. External: the address and token from config.
  */
 export class Vault extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:vault:Vault";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   /** Pass as `provider` to every Vault resource and invoke. */
   public readonly provider: vault.Provider;
   /** Address reachable from where pulumi runs. */
@@ -178,7 +183,7 @@ export class Vault extends pulumi.ComponentResource {
   public readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: VaultArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:vault:Vault", name, {}, opts);
+    super(Vault.type, name, {}, opts);
     this.address = args.address;
     this.inClusterAddress = args.inClusterAddress;
     const caCertificate = args.tls?.caCertificate;
@@ -213,7 +218,7 @@ export class Vault extends pulumi.ComponentResource {
           existingInit: args.existingInit,
         },
         // Its state is the only copy of the root token and keys: protected with the release.
-        { parent: this, dependsOn: [release], protect: args.protect ?? false },
+        { parent: this, dependsOn: [release], protect: args.protect },
       );
       // Kept only as a Pulumi secret in the encrypted stack state; the provider works through
       // short-lived child tokens of it (skipChildToken: false).

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as vault from "@pulumi/vault";
 import { managedByLabels, systemNamespaces } from "./kubernetes";
+import { BuildPhase } from "./phases";
 
 export interface VaultAccessArgs {
   /** The Vault provider (address reachable from where pulumi runs). */
@@ -11,7 +12,7 @@ export interface VaultAccessArgs {
   mode: "in-cluster" | "external";
   /** KV v2 mount path, e.g. "gitops". */
   kvMount: string;
-  /** Kubernetes auth mount path. Defaults to "kubernetes". */
+  /** Kubernetes auth mount path, e.g. "kubernetes". */
   authMount: string;
   /** Kubernetes API URL as Vault reaches it. */
   kubernetesHost: string;
@@ -19,8 +20,8 @@ export interface VaultAccessArgs {
   readers: readonly VaultReader[];
   /** Vault installed and unsealed; the external-mode reviewer also waits for its namespace. */
   dependsOn: pulumi.Resource[];
-  /** Refuse to delete the KV mount (deleting it deletes every secret in it). Defaults to false. */
-  protect?: boolean;
+  /** Refuse to delete the KV mount (deleting it deletes every secret in it). */
+  protect: boolean;
 }
 
 /** A namespace that reads from Vault through its own SecretStore. */
@@ -51,18 +52,22 @@ export function readerRoleName(namespace: string): string {
  * account alone, with a policy listing only that namespace's paths.
  */
 export class VaultAccess extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:vault:Access";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 1;
   public readonly kvMount: vault.Mount;
   public readonly authBackend: vault.AuthBackend;
   private readonly roles: ReadonlyMap<string, { role: vault.kubernetes.AuthBackendRole; ready: pulumi.Resource[] }>;
 
   constructor(name: string, args: VaultAccessArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:vault:Access", name, {}, opts);
+    super(VaultAccess.type, name, {}, opts);
     const vaultOpts = { parent: this, provider: args.vaultProvider, dependsOn: args.dependsOn };
 
     this.kvMount = new vault.Mount(
       `${name}-kv`,
       { path: args.kvMount, type: "kv", options: { version: "2" }, description: "GitOps bootstrap secrets (KV v2)" },
-      { ...vaultOpts, protect: args.protect ?? false },
+      { ...vaultOpts, protect: args.protect },
     );
 
     this.authBackend = new vault.AuthBackend(

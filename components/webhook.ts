@@ -1,10 +1,16 @@
 import * as github from "@pulumi/github";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as vault from "@pulumi/vault";
 import { createHash } from "node:crypto";
-import { vaultExternalSecret } from "./externalSecrets";
+import { formerChildUrn, formerGeneratedSecrets, formerTopLevelUrn } from "./aliases";
+import { writeKvSecret } from "./bootstrapSecrets";
+import { StoreBinding, vaultExternalSecret } from "./externalSecrets";
 import { fluxSyncName } from "./flux";
 import { CustomResourceManifest, managedByLabels, readyCustomResource, systemNamespaces } from "./kubernetes";
+import { generationSuffix } from "./layout";
+import { BuildPhase } from "./phases";
 
 /** The path notification-controller serves a Receiver on: /hook/ + hex(sha256(token + name + namespace)). */
 export function receiverWebhookPath(token: string, name: string, namespace: string): string {
@@ -40,21 +46,23 @@ export interface WebhookReceiverArgs {
   tlsSecretName?: string;
   /** cert-manager ClusterIssuer that issues the host's certificate into the TLS Secret. Defaults to none. */
   certManagerIssuer?: string;
-  /** Rotation generation: a new token gets a new Receiver and GitHub webhook before the old ones go. */
+  /**
+   * Rotation generation: a new HMAC token (GitHub signs deliveries with it, the Receiver checks
+   * them) gets a new Receiver and GitHub webhook before the old ones go.
+   */
   generation: number;
-  /** The HMAC token (secret); GitHub signs deliveries with it and the Receiver checks them. */
-  token: pulumi.Output<string>;
-  /** KV path of the token and the KV secret resource. */
+  /** The token's Secret in flux-system, and its KV secret resource (see VaultLayout.secretNames). */
+  tokenSecretName: string;
+  /** KV path of the token (see VaultLayout.webhookToken). */
   vaultPath: string;
-  tokenKvSecret: pulumi.Resource;
-  storeName: string;
-  store: pulumi.Resource;
-  refreshInterval: string;
+  /** The KV v2 mount path; pass the Mount's `path` output so the write waits for the mount. */
+  kvMount: pulumi.Input<string>;
+  vaultProvider: vault.Provider;
+  /** flux-system's SecretStore, passed whole: its ExternalSecrets read Vault through it. */
+  fluxSecrets: StoreBinding;
   /** Repository name (the github provider carries the owner). */
   repository: string;
   githubProvider: github.Provider;
-  provider: k8s.Provider;
-  readyTimeoutSeconds: number;
   /** The FluxInstance: the Receiver CRD exists once it is Ready. */
   fluxInstance: pulumi.Resource;
 }
@@ -65,27 +73,43 @@ export interface WebhookReceiverArgs {
  * repository webhook pointing at the Receiver's path.
  */
 export class WebhookReceiver extends pulumi.ComponentResource {
+  /** Its type token; phases.ts keys the plan's phases by it. */
+  public static readonly type = "gitops:flux:WebhookReceiver";
+  /** The bootstrap phase it belongs to (see components/phases.ts). */
+  public static readonly phase: BuildPhase = 4;
   /** https://<host>/hook/<sha256>; secret because it is derived from the token. */
   public readonly url: pulumi.Output<string>;
   public readonly receiver: k8s.apiextensions.CustomResource;
 
   constructor(name: string, args: WebhookReceiverArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("gitops:flux:WebhookReceiver", name, {}, opts);
-    const generation = `v${args.generation}`;
+    super(WebhookReceiver.type, name, {}, opts);
+    const generation = generationSuffix(args.generation);
     const receiverName = `github-${generation}`;
-    const tokenSecretName = `webhook-token-${generation}`;
+    const tokenSecretName = args.tokenSecretName;
+
+    const token = new random.RandomPassword(
+      tokenSecretName,
+      { length: 40, special: false },
+      { parent: this, aliases: [formerTopLevelUrn("random:index/randomPassword:RandomPassword", tokenSecretName)] },
+    );
+    const tokenInVault = writeKvSecret(
+      tokenSecretName,
+      { mount: args.kvMount, path: args.vaultPath, data: { token: token.result } },
+      {
+        parent: this,
+        provider: args.vaultProvider,
+        aliases: [formerChildUrn(formerGeneratedSecrets, "vault:kv/secretV2:SecretV2", tokenSecretName)],
+      },
+    );
 
     const tokenSecret = vaultExternalSecret(
       `${name}-token-${generation}`,
       {
         namespace: systemNamespaces.flux,
         secretName: tokenSecretName,
-        storeName: args.storeName,
-        refreshInterval: args.refreshInterval,
+        ...args.fluxSecrets,
         vaultPath: args.vaultPath,
-        provider: args.provider,
-        readyTimeoutSeconds: args.readyTimeoutSeconds,
-        dependsOn: [args.store, args.tokenKvSecret],
+        dependsOn: [args.fluxSecrets.store, tokenInVault],
       },
       { parent: this },
     );
@@ -93,8 +117,8 @@ export class WebhookReceiver extends pulumi.ComponentResource {
     this.receiver = readyCustomResource(
       `${name}-${generation}`,
       receiverManifest(receiverName, tokenSecretName),
-      { timeoutSeconds: args.readyTimeoutSeconds },
-      { parent: this, provider: args.provider, dependsOn: [tokenSecret, args.fluxInstance] },
+      { timeoutSeconds: args.fluxSecrets.readyTimeoutSeconds },
+      { parent: this, provider: args.fluxSecrets.provider, dependsOn: [tokenSecret, args.fluxInstance] },
     );
 
     const tlsSecretName = args.tlsSecretName ?? (args.certManagerIssuer === undefined ? undefined : defaultWebhookTlsSecretName);
@@ -127,11 +151,11 @@ export class WebhookReceiver extends pulumi.ComponentResource {
           tls: tlsSecretName === undefined ? undefined : [{ hosts: [args.host], secretName: tlsSecretName }],
         },
       },
-      { parent: this, provider: args.provider, dependsOn: [args.fluxInstance] },
+      { parent: this, provider: args.fluxSecrets.provider, dependsOn: [args.fluxInstance] },
     );
 
     this.url = pulumi.secret(
-      args.token.apply((token) => `https://${args.host}${receiverWebhookPath(token, receiverName, systemNamespaces.flux)}`),
+      token.result.apply((value) => `https://${args.host}${receiverWebhookPath(value, receiverName, systemNamespaces.flux)}`),
     );
 
     new github.RepositoryWebhook(
@@ -140,7 +164,7 @@ export class WebhookReceiver extends pulumi.ComponentResource {
         repository: args.repository,
         active: true,
         events: ["push"],
-        configuration: { url: this.url, contentType: "json", secret: args.token, insecureSsl: false },
+        configuration: { url: this.url, contentType: "json", secret: pulumi.secret(token.result), insecureSsl: false },
       },
       { parent: this, provider: args.githubProvider, dependsOn: [this.receiver] },
     );

@@ -54,7 +54,7 @@ describe("misuse of the component", () => {
     runEngine({
       loadProgram: async () => {
         const provider = new vault.Provider("vault", {});
-        const secrets = new BootstrapSecrets("probe", { mount: "kv", secrets: [{ name: "one", path: "p/one", fields: { f: { value: "s3cr3t-probe-value" } } }], vaultProvider: provider });
+        const secrets = new BootstrapSecrets("probe", { mount: "kv", secrets: [{ name: "one", path: "p/one", fields: { f: { value: "s3cr3t-probe-value" } } }], vaultProvider: provider, retainOnDelete: false });
         use(secrets);
         return {};
       },
@@ -66,7 +66,7 @@ describe("misuse of the component", () => {
         loadProgram: async () => {
           const provider = new vault.Provider("vault", {});
           const spec = { name: "same", path: "p", fields: {} };
-          new BootstrapSecrets("probe", { mount: "kv", secrets: [spec, { ...spec, path: "q" }], vaultProvider: provider });
+          new BootstrapSecrets("probe", { mount: "kv", secrets: [spec, { ...spec, path: "q" }], vaultProvider: provider, retainOnDelete: false });
           return {};
         },
       }),

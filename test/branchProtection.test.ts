@@ -82,7 +82,7 @@ describe("the program protects the fleet branch per stack", () => {
         requiredStatusChecks: { requiredChecks: [{ context: "typecheck, lint, test" }, { context: "preview staging" }, { context: "preview prod" }] },
       },
     });
-    expect(ruleset.provider).toMatch(/::pulumi:providers:github::github::/);
+    expect(ruleset.provider).toMatch(/gitops:github:Repository\$pulumi:providers:github::github::/);
   });
 
   it("staging: one review, unsigned commits allowed; disabled protection registers no ruleset", async () => {

@@ -239,3 +239,39 @@ describe("npm run plan arguments", () => {
     expect(() => parseArgs(["--set", "version"])).toThrow(/--set needs key=value/);
   });
 });
+
+describe("change plan: resources moved with aliases", () => {
+  const component = (type: string, name: string, extra: Partial<ChangeResource> = {}) => res(type, name, {}, { custom: false, ...extra });
+
+  it("keeps a child of a moved component: it inherits the component's alias", () => {
+    const before = [res("tls:index/privateKey:PrivateKey", "key", { algorithm: "ED25519" }, { urn: "urn:pulumi:prod::gitops-bootstrap::gitops:github:DeployKey$tls:index/privateKey:PrivateKey::key" })];
+    const auth = component("gitops:flux:GitAuth", "git-auth");
+    const deployKey = component("gitops:github:DeployKey", "deploy-key", {
+      urn: "urn:pulumi:prod::gitops-bootstrap::gitops:flux:GitAuth$gitops:github:DeployKey::deploy-key",
+      parent: auth.urn,
+      aliases: [urnOf("gitops:github:DeployKey", "deploy-key")],
+    });
+    const key = res("tls:index/privateKey:PrivateKey", "key", { algorithm: "ED25519" }, {
+      urn: "urn:pulumi:prod::gitops-bootstrap::gitops:flux:GitAuth$gitops:github:DeployKey$tls:index/privateKey:PrivateKey::key",
+      parent: deployKey.urn,
+    });
+    expect(planChanges(before, [auth, deployKey, key]).changes.map((c) => c.kind)).toEqual(["same"]);
+    expect(planChanges(before, [auth, { ...deployKey, aliases: [] }, key]).changes.map((c) => c.kind).sort()).toEqual(["create", "delete"]);
+  });
+
+  it("does not replace what an aliased provider manages", () => {
+    const oldProvider = res("pulumi:providers:github", "github", { owner: "acme" });
+    const newProvider = res("pulumi:providers:github", "github", { owner: "acme" }, {
+      urn: "urn:pulumi:prod::gitops-bootstrap::gitops:github:Repository$pulumi:providers:github::github",
+      aliases: [oldProvider.urn],
+    });
+    const ruleset = (provider: ChangeResource) => res("github:index/repositoryRuleset:RepositoryRuleset", "rules", { name: "r" }, { provider: `${provider.urn}::id` });
+    const plan = planChanges([oldProvider, ruleset(oldProvider)], [newProvider, ruleset(newProvider)]);
+    expect(plan.changes.map((c) => [c.name, c.kind]).sort()).toEqual([
+      ["github", "same"],
+      ["rules", "same"],
+    ]);
+    const unaliased = planChanges([oldProvider, ruleset(oldProvider)], [{ ...newProvider, aliases: [] }, ruleset(newProvider)]);
+    expect(unaliased.changes.find((c) => c.name === "rules")?.kind).toBe("replace");
+  });
+});

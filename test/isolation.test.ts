@@ -59,13 +59,15 @@ describe("moving a stack from the shared ClusterSecretStore", () => {
     // The URNs the single-store version registered (README plan block before the change).
     expect(run.ofType(TYPE.externalSecret).map((r) => r.urn.split("::").slice(2).join("::")).sort()).toEqual(
       [
-        "kubernetes:external-secrets.io/v1:ExternalSecret::flux-git-auth-v1",
+        // Moved into GitAuth since, with an alias to its URN here (test/urnAliases.test.ts).
+        "gitops:flux:GitAuth$kubernetes:external-secrets.io/v1:ExternalSecret::flux-git-auth-v1",
         "gitops:apps:AppSecrets$kubernetes:external-secrets.io/v1:ExternalSecret::app-secrets-podinfo-podinfo-secrets",
         "gitops:apps:AppSecrets$kubernetes:external-secrets.io/v1:ExternalSecret::app-secrets-monitoring-grafana-secrets",
         "gitops:apps:AppSecrets$kubernetes:external-secrets.io/v1:ExternalSecret::app-secrets-cert-manager-cloudflare-api-token",
         "gitops:flux:WebhookReceiver$kubernetes:external-secrets.io/v1:ExternalSecret::flux-webhook-token-v1",
       ].sort(),
     );
+    expect(run.one(TYPE.externalSecret, "flux-git-auth-v1").aliases).toEqual(["urn:pulumi:staging::gitops-bootstrap::kubernetes:external-secrets.io/v1:ExternalSecret::flux-git-auth-v1"]);
     // The old role "external-secrets" and its policy are not reused under another meaning.
     const roleNames = run.ofType(TYPE.role).map((r) => String(r.inputs.roleName));
     const policyNames = run.ofType(TYPE.policy).map((r) => String(r.inputs.name));

@@ -19,6 +19,8 @@ const args: K3sClusterArgs = {
   clusterCidr: "10.42.0.0/16",
   serviceCidr: "10.43.0.0/16",
   sshPrivateKey: "unused",
+  protect: false,
+  retainOnDelete: false,
 };
 
 describe("k3s server config", () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import {
   appsFromConfig,
   assignPhase,
-  buildGraph,
+  buildGraph as buildGraphOf,
   computeWaves,
   criticalPath,
   generatedBlock,
@@ -14,7 +14,7 @@ import {
   Plan,
   planMarkers,
   PlanResource,
-  planResources,
+  planResources as planResourcesOf,
   registrationChain,
   renderMermaid,
   renderText,
@@ -41,14 +41,30 @@ interface Spec {
   read?: boolean;
 }
 
-/** A resource; top-level custom resources default to a type the phase table knows (phase 3). */
+/** The component synthetic resources live in when a test gives them none: a phase-3 one (SecretStores). */
+const storesComponent: PlanResource = {
+  urn: urnOf("gitops:eso:NamespaceSecretStores", "stores"),
+  type: "gitops:eso:NamespaceSecretStores",
+  name: "stores",
+  parent: "",
+  custom: false,
+  dependencies: [],
+  provider: "",
+  inputs: {},
+};
+/** The graph of `resources` and the component they default to. */
+const buildGraph = (resources: readonly PlanResource[]) => buildGraphOf([storesComponent, ...resources]);
+const planResources = (resources: readonly PlanResource[]) => planResourcesOf([storesComponent, ...resources]);
+
+/** A resource; without a parent it lives in `storesComponent` (phase 3), as every resource has a component. */
 function res(spec: Spec): PlanResource {
   const type = spec.type ?? "kubernetes:external-secrets.io/v1:ClusterSecretStore";
+  const parent = spec.parent ?? (spec.custom === false ? undefined : storesComponent);
   return {
-    urn: urnOf(type, spec.name, spec.parent?.type),
+    urn: urnOf(type, spec.name, parent?.type),
     type,
     name: spec.name,
-    parent: spec.parent?.urn ?? "",
+    parent: parent?.urn ?? "",
     custom: spec.custom ?? true,
     dependencies: (spec.deps ?? []).map((dep) => dep.urn),
     provider: spec.provider ? `${spec.provider.urn}::${spec.provider.name}-id` : "",
@@ -179,7 +195,7 @@ describe("graph: phases", () => {
     const command = res({ type: "command:remote:Command", name: "install", parent: k3s });
     const apps = component("gitops:apps:AppSecrets", "app-secrets");
     const appSecret = res({ type: "kubernetes:external-secrets.io/v1:ExternalSecret", name: "app", parent: apps });
-    const secrets = component("gitops:secrets:BootstrapSecrets", "generated-secrets");
+    const secrets = component("gitops:secrets:BootstrapSecrets", "bootstrap-secrets");
     const kv = res({ type: "vault:kv/secretV2:SecretV2", name: "kv", parent: secrets });
     const all = byUrn([cluster, k3s, command, apps, appSecret, secrets, kv]);
     expect(assignPhase(command, all)).toBe(1);
@@ -187,19 +203,18 @@ describe("graph: phases", () => {
     expect(assignPhase(appSecret, all)).toBe(4);
   });
 
-  it("assigns top-level custom resources by type and name, and refuses unknown ones", () => {
-    const token = res({ type: "random:index/randomPassword:RandomPassword", name: "webhook-token-v2" });
-    const gitAuth = res({ type: "kubernetes:external-secrets.io/v1:ExternalSecret", name: "flux-git-auth-v3" });
-    const github = res({ type: "pulumi:providers:github", name: "github" });
-    const stray = res({ type: "kubernetes:external-secrets.io/v1:ExternalSecret", name: "stray" });
-    const all = byUrn([token, gitAuth, github, stray]);
-    expect(assignPhase(token, all)).toBe(2);
-    expect(assignPhase(github, all)).toBe(2);
-    expect(assignPhase(gitAuth, all)).toBe(3);
-    expect(() => assignPhase(stray, all)).toThrow(/no phase for top-level resource .*ExternalSecret stray/);
+  it("refuses a resource outside any component, and a component that declares no phase", () => {
+    const provider = { ...res({ type: "pulumi:providers:github", name: "github" }), parent: "", urn: urnOf("pulumi:providers:github", "github") };
+    expect(() => assignPhase(provider, byUrn([provider]))).toThrow(/pulumi:providers:github github has no component parent/);
     const unknown = component("gitops:unknown:Thing", "thing");
     const child = res({ type: "kubernetes:core/v1:ConfigMap", name: "cm", parent: unknown });
     expect(() => assignPhase(child, byUrn([unknown, child]))).toThrow(/gitops:unknown:Thing/);
+  });
+
+  it("takes each phase from the component class that declares it", () => {
+    const all = ["gitops:github:Repository", "gitops:flux:GitAuth", "gitops:flux:WebhookReceiver", "gitops:vault:Vault"].map((type) => component(type, "c"));
+    const children = all.map((parent) => res({ type: "kubernetes:core/v1:ConfigMap", name: "cm", parent }));
+    expect(children.map((child) => assignPhase(child, byUrn([...all, ...children])))).toEqual([2, 3, 4, 1]);
   });
 
   it("lists waitFor resources as phase-5 gates while they keep their creation phase", () => {

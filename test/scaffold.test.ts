@@ -101,7 +101,7 @@ describe("the program scaffolds an empty path instead of failing", () => {
       expect(file.inputs.commitMessage).toBe(`gitops-bootstrap: starter layout for clusters/staging (${index + 1}/4: ${starterPaths[index]})`);
       expect(file.retainOnDelete).toBe(true);
       expect(file.ignoreChanges).toEqual(["content", "commitMessage"]);
-      expect(file.provider).toMatch(/::pulumi:providers:github::github::/);
+      expect(file.provider).toMatch(/gitops:github:Repository\$pulumi:providers:github::github::/);
       if (index > 0) expect(file.dependencies).toContain(files[index - 1].urn);
     }
     const last = files[files.length - 1] as RegisteredResource;

@@ -27,6 +27,9 @@ import {
   secretKeyProblem,
   tenantNamespaceProblem,
   urlProblem,
+  isBehindIngress,
+  repeatedK3sHosts,
+  vaultTrustProblems,
 } from "../components/validation";
 
 describe("validators", () => {
@@ -242,5 +245,30 @@ describe("names that collide or a cluster refuses", () => {
       { app: 1, message: 'app "b-c" in namespace "a" and app "c" in namespace "a-b" both make the name "a-b-c": rename one' },
     ]);
     expect(appNameCollisions([{ name: "c", namespace: "a-b", keys: [] }, { name: "c", namespace: "a", keys: [] }])).toEqual([]);
+  });
+});
+
+describe("host and address checks moved out of the schema", () => {
+  it("vaultTrustProblems: an in-cluster Vault behind the Ingress needs a certificate; TLS and seal settings are in-cluster only", () => {
+    expect(vaultTrustProblems({ mode: "in-cluster", address: "https://vault.example.com" }).map((problem) => problem.path)).toEqual([["tls"]]);
+    expect(vaultTrustProblems({ mode: "in-cluster", address: "https://vault.example.com", tls: { certManagerIssuer: "letsencrypt" } })).toEqual([]);
+    expect(vaultTrustProblems({ mode: "in-cluster", address: "http://127.0.0.1:8200" })).toEqual([]);
+    expect(vaultTrustProblems({ mode: "external", address: "https://vault.example.com", tls: { secretName: "x" }, seal: {} }).map((problem) => problem.path)).toEqual([
+      ["tls", "secretName"],
+      ["seal"],
+    ]);
+    // An address that is no URL is reported on `address` itself, not twice.
+    expect(vaultTrustProblems({ mode: "in-cluster", address: "not a url" })).toEqual([]);
+  });
+
+  it("repeatedK3sHosts: names a host listed twice, ignoring case, across servers and agents", () => {
+    expect(repeatedK3sHosts({ servers: [{ host: "Node1" }, { host: "node2" }], agents: [{ host: "node1" }] })).toEqual([
+      { path: ["agents", 0, "host"], message: 'lists "node1" twice (also as "Node1"; host names ignore case): each host runs one k3s' },
+    ]);
+    expect(repeatedK3sHosts({ servers: [{ host: "a" }], agents: [{ host: "b" }] })).toEqual([]);
+  });
+
+  it("isBehindIngress: a loopback port-forward is not, a host name is, and no URL is not", () => {
+    expect([isBehindIngress("http://127.0.0.1:8200"), isBehindIngress("https://vault.example.com"), isBehindIngress("::")]).toEqual([false, true, false]);
   });
 });

@@ -32,6 +32,7 @@
  *   argument; tls_private_key algorithm and curve.
  */
 import { parse as parseYaml } from "yaml";
+import { generationSuffixPattern } from "../../components/layout";
 
 /** What the change plan needs of a registered resource (test/support/engine's RegisteredResource fits). */
 export interface ChangeResource {
@@ -217,14 +218,12 @@ export function deleteEffect(resource: ChangeResource): { effect: string; severi
   }
 }
 
-const generationPattern = /-v(\d+)(?=-|$)/;
-
 /** The name of a resource of the same type in `after` that is the same thing in another rotation generation. */
 function supersedingGeneration(old: ChangeResource, after: readonly ChangeResource[]): string | undefined {
-  const match = generationPattern.exec(old.name);
+  const match = generationSuffixPattern.exec(old.name);
   if (match === null) return undefined;
-  const stem = (name: string) => name.replace(generationPattern, "-v*");
-  const found = after.find((candidate) => candidate.type === old.type && candidate.name !== old.name && stem(candidate.name) === stem(old.name) && candidate.parent.replace(generationPattern, "-v*") === old.parent.replace(generationPattern, "-v*"));
+  const stem = (name: string) => name.replace(generationSuffixPattern, "-v*");
+  const found = after.find((candidate) => candidate.type === old.type && candidate.name !== old.name && stem(candidate.name) === stem(old.name) && candidate.parent.replace(generationSuffixPattern, "-v*") === old.parent.replace(generationSuffixPattern, "-v*"));
   return found?.name;
 }
 
@@ -360,6 +359,36 @@ function dependencyOrder(resources: readonly ChangeResource[]): string[] {
   return order.filter((urn) => byUrn.get(urn)?.custom === true);
 }
 
+/** A resource's URN as a child of `parentUrn` (the URN scheme: the parent's qualified type, `$`, the child's type). */
+function childUrn(parentUrn: string, type: string, name: string): string {
+  return `${parentUrn.slice(0, parentUrn.lastIndexOf("::"))}$${type}::${name}`;
+}
+
+/**
+ * Each resource's aliases, with those it inherits: a child of a resource with an alias also answers
+ * to its own type and name under that alias, recursively. That is how a component moved with an
+ * alias keeps its children: the engine multiplies out the parent's alias (pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go generateAliases, inheritedChildAlias; the Node SDK's
+ * allAliases does the same when the engine takes no alias specs). A child's name is kept as is: no
+ * parent here is renamed, only moved. The mocks' URNs carry only the nearest parent's type
+ * (@pulumi/pulumi runtime/mocks.js newUrn), so under them a grandchild's URN does not change at all.
+ */
+function aliasesWithInherited(resources: readonly ChangeResource[]): (resource: ChangeResource) => readonly string[] {
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const memo = new Map<string, readonly string[]>();
+  const aliasesOf = (resource: ChangeResource): readonly string[] => {
+    const known = memo.get(resource.urn);
+    if (known !== undefined) return known;
+    memo.set(resource.urn, resource.aliases ?? []);
+    const parent = byUrn.get(resource.parent);
+    const inherited = parent === undefined ? [] : aliasesOf(parent).map((alias) => childUrn(alias, resource.type, resource.name));
+    const all = [...(resource.aliases ?? []), ...inherited];
+    memo.set(resource.urn, all);
+    return all;
+  };
+  return aliasesOf;
+}
+
 /** The change plan from `before` (what state holds) to `after` (what the program now registers). */
 export function planChanges(before: readonly ChangeResource[], after: readonly ChangeResource[]): ChangePlan {
   const managed = (resources: readonly ChangeResource[]) => resources.filter((resource) => resource.custom && resource.read !== true);
@@ -370,18 +399,26 @@ export function planChanges(before: readonly ChangeResource[], after: readonly C
   // Paired olds, by their own URN: a resource renamed with an alias is the same resource.
   const paired = new Map<string, string>();
 
+  const aliasesOf = aliasesWithInherited(after);
+  // A provider renamed with an alias is the same provider to the resources it manages (pulumi/pulumi
+  // PR #6453, step_generator.go providerChanged): new provider URN → its URN in state.
+  const providerInState = new Map<string, string>();
+
   // Providers first: a replaced provider replaces every resource it manages.
   const replacedProviders = new Set<string>();
   const ordered = [...news].sort((a, b) => Number(b.type.startsWith("pulumi:providers:")) - Number(a.type.startsWith("pulumi:providers:")));
   for (const now of ordered) {
-    const oldUrn = [now.urn, ...(now.aliases ?? [])].find((urn) => oldByUrn.has(urn) && !paired.has(urn));
+    const oldUrn = [now.urn, ...aliasesOf(now)].find((urn) => oldByUrn.has(urn) && !paired.has(urn));
     const old = oldUrn === undefined ? undefined : oldByUrn.get(oldUrn);
     if (oldUrn !== undefined) paired.set(oldUrn, now.urn);
+    if (oldUrn !== undefined && now.type.startsWith("pulumi:providers:")) providerInState.set(now.urn, oldUrn);
     if (old === undefined) {
       changes.set(now.urn, { urn: now.urn, type: now.type, name: now.name, kind: "create", changed: [], replaceReasons: [], deleteBeforeReplace: false });
       continue;
     }
-    let diff = diffResource(old, now);
+    const nowProvider = providerOf(now.provider);
+    const formerProvider = providerInState.get(nowProvider);
+    let diff = diffResource(old, formerProvider === undefined ? now : { ...now, provider: formerProvider + now.provider.slice(nowProvider.length) });
     if (replacedProviders.has(providerOf(now.provider))) {
       diff = { kind: "replace", changed: [...new Set([...diff.changed, "provider"])], replaceReasons: [...new Set([...diff.replaceReasons, "provider"])] };
     }

@@ -9,14 +9,17 @@
  * - Component resources are collapsed: a dependency on a component means a dependency on all of its
  *   custom descendants, and a custom resource also waits for whatever its component ancestors were
  *   told to depend on (the SDK only registers a child once its parent is registered).
- * - Phases 1–4 are where a resource is created, found by walking its parent chain to the top-level
- *   component; top-level custom resources are assigned by type and name. Phase 5 (verification)
+ * - Phases 1–4 are where a resource is created: the phase its top-level component declares
+ *   (components/phases.ts), found by walking its parent chain. Every resource has a component
+ *   parent, so no resource is placed by its name. Phase 5 (verification)
  *   lists the gates: resources carrying `pulumi.com/waitFor`, which Pulumi holds until the condition
  *   is met. A gate keeps its creation phase as well.
  * - Waves are longest-path levels from the roots (wave 1 = no dependencies): everything in one wave
  *   can run at once. The critical path is the longest chain; its length is the number of resources
  *   on it, which equals the number of waves.
  */
+import { BuildPhase } from "../../components/phases";
+import { topLevelComponentPhases } from "../../components/topLevel";
 import { appSecretEnvVar } from "../../components/validation";
 
 /** What the graph needs of a registered resource (test/support/engine's RegisteredResource fits). */
@@ -36,47 +39,17 @@ export interface PlanResource {
   readonly read?: boolean;
 }
 
-/** Where a resource is created. */
-export type BuildPhase = 1 | 2 | 3 | 4;
+export type { BuildPhase };
 /** All five phases; 5 is verification (the waitFor gates). */
 export type Phase = BuildPhase | 5;
 
 export const phaseTitles: Readonly<Record<Phase, { readonly name: string; readonly detail: string }>> = {
   1: { name: "infrastructure", detail: "cluster, namespaces, Flux operator, Vault, External Secrets Operator" },
-  2: { name: "secret population", detail: "bootstrap and generated secrets into Vault KV, deploy key, GitHub provider, starter layout, branch ruleset" },
-  3: { name: "Flux auth switch", detail: "per-namespace SecretStores, git credentials through ESO, FluxInstance" },
-  4: { name: "applications", detail: "app secrets, push webhook, notifications, Flux monitoring" },
+  2: { name: "secret population", detail: "bootstrap secrets into Vault KV, GitHub provider, starter layout, branch ruleset" },
+  3: { name: "Flux auth switch", detail: "per-namespace SecretStores, deploy key, git credentials through Vault and ESO, FluxInstance" },
+  4: { name: "applications", detail: "app secrets, push webhook and its token, notifications, Flux monitoring" },
   5: { name: "verification", detail: "resources Pulumi holds until their condition is met" },
 };
-
-/** Phase by the type of the top-level component a resource lives in. */
-export const componentPhases: Readonly<Record<string, BuildPhase>> = {
-  "gitops:cluster:Cluster": 1,
-  "gitops:cluster:K3s": 1,
-  "gitops:cluster:Namespaces": 1,
-  "gitops:flux:Operator": 1,
-  "gitops:eso:Operator": 1,
-  "gitops:vault:Vault": 1,
-  "gitops:vault:Access": 1,
-  "gitops:secrets:BootstrapSecrets": 2,
-  "gitops:github:DeployKey": 2,
-  "gitops:github:Scaffold": 2,
-  "gitops:github:BranchProtection": 2,
-  "gitops:eso:NamespaceSecretStores": 3,
-  "gitops:flux:Instance": 3,
-  "gitops:apps:AppSecrets": 4,
-  "gitops:flux:WebhookReceiver": 4,
-  "gitops:flux:Notifications": 4,
-  "gitops:flux:Monitoring": 4,
-};
-
-/** Phase of custom resources registered at top level (no component parent), by type and name. */
-export const topLevelPhases: readonly { readonly type: string; readonly name?: RegExp; readonly phase: BuildPhase }[] = [
-  { type: "random:index/randomPassword:RandomPassword", name: /^webhook-token-v\d+$/, phase: 2 },
-  { type: "pulumi:providers:github", phase: 2 },
-  { type: "kubernetes:external-secrets.io/v1:ClusterSecretStore", phase: 3 },
-  { type: "kubernetes:external-secrets.io/v1:ExternalSecret", name: /^flux-(git-auth-v\d+|github-app)$/, phase: 3 },
-];
 
 const stackType = "pulumi:pulumi:Stack";
 export const waitForAnnotation = "pulumi.com/waitFor";
@@ -104,21 +77,17 @@ export function topLevelAncestor(resource: PlanResource, byUrn: ReadonlyMap<stri
   }
 }
 
-/** Phase 1–4 in which a resource is created. Throws for a resource no rule covers, naming it. */
+/** Phase 1–4 in which a resource is created. Throws for a resource no component declares, naming it. */
 export function assignPhase(resource: PlanResource, byUrn: ReadonlyMap<string, PlanResource>): BuildPhase {
   const top = topLevelAncestor(resource, byUrn);
-  if (!top.custom) {
-    const phase = componentPhases[top.type];
-    if (phase === undefined) {
-      throw new Error(`plan: no phase for component type ${top.type} (${top.name}); add it to componentPhases in scripts/lib/graph.ts`);
-    }
-    return phase;
+  if (top.custom) {
+    throw new Error(`plan: ${top.type} ${top.name} has no component parent; create it inside the component it belongs to ({ parent: this })`);
   }
-  const rule = topLevelPhases.find((candidate) => candidate.type === top.type && (candidate.name === undefined || candidate.name.test(top.name)));
-  if (rule === undefined) {
-    throw new Error(`plan: no phase for top-level resource ${top.type} ${top.name}; add it to topLevelPhases in scripts/lib/graph.ts`);
+  const phase = topLevelComponentPhases[top.type];
+  if (phase === undefined) {
+    throw new Error(`plan: no phase for component type ${top.type} (${top.name}); give the class a static phase and list it in components/topLevel.ts`);
   }
-  return rule.phase;
+  return phase;
 }
 
 /** The condition Pulumi waits for (the `pulumi.com/waitFor` annotation), or undefined. */

@@ -608,14 +608,16 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   // Capture every log level and console output, for the scan and for tests.
   const lines: CapturedLine[] = [];
   let inPulumiLog = false;
-  const pulumiSdkDir = path.join("node_modules", "@pulumi", "pulumi") + path.sep;
+  // Any installed package (the SDK, a provider SDK): not the program. Under tsx, source maps name the
+  // SDK's frames node_modules/@pulumi/runtime/*.ts rather than node_modules/@pulumi/pulumi/….
+  const dependencyDir = `${path.sep}node_modules${path.sep}`;
   const logLevels = ["debug", "info", "warn", "error"] as const;
   const originalLog = Object.fromEntries(logLevels.map((level) => [level, pulumi.log[level]])) as Pick<typeof pulumi.log, (typeof logLevels)[number]>;
   for (const level of logLevels) {
     pulumi.log[level] = (message, resource, streamId, ephemeral) => {
       // The SDK traces its own RPCs at debug level, responses included (@pulumi/pulumi
       // runtime/resource.js "RegisterResource RPC finished"); only the program's lines are its own.
-      if (!(new Error().stack ?? "").split("\n")[2]?.includes(pulumiSdkDir)) {
+      if (!(new Error().stack ?? "").split("\n")[2]?.includes(dependencyDir)) {
         logs.push(message);
         lines.push({ where: `pulumi.log.${level}`, text: message });
       }
