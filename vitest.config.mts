@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts", "policy/**/*.test.ts"],
     environment: "node",
+    setupFiles: ["test/support/workerThreads.ts"],
     // Each file gets its own module registry; Pulumi's runtime keeps global state per process.
     pool: "forks",
     isolate: true,
