@@ -11,7 +11,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ProgramRun, readStackConfig, repoRoot, runProgram } from "../test/support/engine";
+import { ProgramRun, readStackConfig, repoRoot, runProgram } from "../mocks/engine";
 import {
   appsFromConfig,
   benchmarkMarkers,

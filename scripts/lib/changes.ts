@@ -33,7 +33,7 @@
  */
 import { parse as parseYaml } from "yaml";
 
-/** What the change plan needs of a registered resource (test/support/engine's RegisteredResource fits). */
+/** What the change plan needs of a registered resource (mocks/engine.ts RegisteredResource fits). */
 export interface ChangeResource {
   readonly urn: string;
   readonly type: string;

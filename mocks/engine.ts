@@ -1,4 +1,7 @@
 /**
+ * A model of the Pulumi engine for offline runs, shared by the tests (through
+ * test/support/harness.ts) and the scripts (npm run plan, npm run bench); no CLI, plugin or cloud.
+ *
  * Runs the real program (index.ts) on the real @pulumi/pulumi runtime with setMocks, and records
  * what the engine would have been sent. The mocks behave like the engine where tests depend on it:
  * - outputs the SDK lists in additionalSecretOutputs come back secret (RandomPassword.result, …);
@@ -18,7 +21,7 @@ import { CapturedLine, checkScannable, consoleLine, findLeaks, isPublicField, Kn
 
 export { SecretLeakError } from "./secretScan";
 
-export const repoRoot = path.resolve(__dirname, "../..");
+export const repoRoot = path.resolve(__dirname, "..");
 const secretSigKey = "4dabf18193072939515e22adb298388d";
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
 const unknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -98,10 +101,7 @@ export function newWorld(): World {
   };
 }
 
-/**
- * Secrets that Jobs write when they run, by the Job's "<namespace>/<name>": the world learns them on
- * the update that creates the Job, never in a preview.
- */
+/** A stack output as the engine would store it. */
 export interface OutputValue {
   readonly value: unknown;
   readonly secret: boolean;
@@ -147,10 +147,13 @@ export interface RunOptions {
   readonly loadProgram?: () => Promise<Record<string, unknown>>;
 }
 
-/** Loads index.ts with a clean require cache for the repo's own modules (outside vitest). */
+/** Directories whose modules stay loaded between runs: dependencies, tests and these mocks. */
+const keptLoaded = ["node_modules", "test", path.basename(__dirname)].map((dir) => `${path.sep}${dir}${path.sep}`);
+
+/** Loads index.ts with a clean require cache for the program's own modules (outside vitest). */
 export async function loadProgramFresh(): Promise<Record<string, unknown>> {
   for (const id of Object.keys(require.cache)) {
-    if (id.startsWith(repoRoot) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}test${path.sep}`)) {
+    if (id.startsWith(repoRoot) && !keptLoaded.some((dir) => id.includes(dir))) {
       delete require.cache[id];
     }
   }
@@ -237,14 +240,21 @@ function isWireSecret(value: unknown): value is { value: unknown } {
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[secretSigKey] === secretSig;
 }
 
-/** Removes secret wrappers, leaving plain values. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (isWireSecret(value)) return unwrapSecrets(value.value);
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
+/** A copy of `value` with `replace` applied top-down: where it returns `keep`, the walk goes into arrays and objects. */
+const keep = Symbol("keep");
+function rewrite(value: unknown, replace: (node: unknown) => unknown): unknown {
+  const replaced = replace(value);
+  if (replaced !== keep) return replaced;
+  if (Array.isArray(value)) return value.map((item) => rewrite(item, replace));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v, replace)]));
   }
   return value;
+}
+
+/** Removes secret wrappers, leaving plain values. */
+export function unwrapSecrets(value: unknown): unknown {
+  return rewrite(value, (node) => (isWireSecret(node) ? unwrapSecrets(node.value) : keep));
 }
 
 /**
@@ -350,12 +360,7 @@ function containsUnknown(value: unknown): boolean {
 
 /** The inputs with every unknown replaced by a placeholder ("{}"), for working out output names. */
 function knownPlaceholders(value: unknown): unknown {
-  if (pulumi.isUnknown(value)) return "{}";
-  if (Array.isArray(value)) return value.map(knownPlaceholders);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, knownPlaceholders(v)]));
-  }
-  return value;
+  return rewrite(value, (node) => (pulumi.isUnknown(node) ? "{}" : keep));
 }
 
 /** The URN in a provider reference ("<urn>::<id>"). */
@@ -550,20 +555,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req, callback) => {
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
-    resources.push({
-      ...common(urn, req, req.getProperties()),
-      custom: true,
-      protect: false,
-      retainOnDelete: false,
-      deleteBeforeReplace: false,
-      deletedWith: "",
-      ignoreChanges: [],
-      replaceOnChanges: [],
-      aliases: [],
-      customTimeouts: undefined,
-      read: true,
-      readId: req.getId(),
-    });
+    resources.push({ ...common(urn, req, req.getProperties()), ...readOptions, readId: req.getId() });
     return read(req, (err, response) => {
       markSecretOutputs(response, req.getAdditionalsecretoutputsList(), true);
       callback(err, response);
@@ -751,6 +743,12 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   };
   return run;
 }
+
+/** A read's resource options: a read has none of a registration's. */
+const readOptions = {
+  custom: true, protect: false, retainOnDelete: false, deleteBeforeReplace: false, deletedWith: "", customTimeouts: undefined, read: true,
+  ignoreChanges: [], replaceOnChanges: [], aliases: [],
+} as const;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
