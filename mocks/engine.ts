@@ -607,7 +607,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     pulumi.log[level] = (message, resource, streamId, ephemeral) => {
       // The SDK traces its own RPCs at debug level, responses included (@pulumi/pulumi
       // runtime/resource.js "RegisterResource RPC finished"); only the program's lines are its own.
-      if (!(new Error().stack ?? "").split("\n")[2]?.includes(pulumiSdkDir)) {
+      if (!callerFile(2).includes(pulumiSdkDir)) {
         logs.push(message);
         lines.push({ where: `pulumi.log.${level}`, text: message });
       }
@@ -749,6 +749,22 @@ const readOptions = {
   custom: true, protect: false, retainOnDelete: false, deleteBeforeReplace: false, deletedWith: "", customTimeouts: undefined, read: true,
   ignoreChanges: [], replaceOnChanges: [], aliases: [],
 } as const;
+
+/**
+ * The file of the stack frame `depth` levels up, as Node loaded it. Read from call sites, not from
+ * `stack` text: under tsx (npm run plan, bench) source maps rewrite the SDK's frames to
+ * node_modules/@pulumi/runtime/… (its .ts sources), which no longer name the package.
+ */
+function callerFile(depth: number): string {
+  const format = Error.prepareStackTrace;
+  Error.prepareStackTrace = (_, sites) => sites;
+  try {
+    const sites = new Error().stack as unknown as NodeJS.CallSite[];
+    return sites[depth]?.getFileName() ?? "";
+  } finally {
+    Error.prepareStackTrace = format;
+  }
+}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
