@@ -261,16 +261,17 @@ export function unwrapSecrets(value: unknown): unknown {
  * Every place in a wire-form value where one of `needles` appears outside a secret wrapper.
  * Returns the property paths; [] means nothing leaked.
  */
-export function findPlaintext(value: unknown, needles: readonly string[], at = ""): string[] {
-  if (isWireSecret(value)) return [];
-  if (typeof value === "string") {
-    return needles.some((needle) => needle.length > 0 && value.includes(needle)) ? [at || "(value)"] : [];
-  }
-  if (Array.isArray(value)) return value.flatMap((item, index) => findPlaintext(item, needles, `${at}[${index}]`));
-  if (typeof value === "object" && value !== null) {
-    return Object.entries(value).flatMap(([k, v]) => findPlaintext(v, needles, at ? `${at}.${k}` : k));
-  }
-  return [];
+export function findPlaintext(value: unknown, needles: readonly string[]): string[] {
+  return plaintexts(value).flatMap(([at, text]) => (needles.some((needle) => needle.length > 0 && text.includes(needle)) ? [at] : []));
+}
+
+/** The strings of a wire-form value outside secret wrappers, as [property path, text], in walk order. */
+export function plaintexts(value: unknown, at = "", found: [string, string][] = []): [string, string][] {
+  if (isWireSecret(value)) return found;
+  if (typeof value === "string") found.push([at || "(value)", value]);
+  else if (Array.isArray(value)) value.forEach((item, index) => plaintexts(item, `${at}[${index}]`, found));
+  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) plaintexts(v, at ? `${at}.${k}` : k, found);
+  return found;
 }
 
 function wrapSecret(value: unknown): unknown {
@@ -663,7 +664,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
         ...componentOutputs,
         ...Object.entries(outputs).filter(([, output]) => !output.secret).map(([name, output]) => ({ where: `stack output ${name}`, value: output.value })),
       ],
-      findPlaintext,
+      plaintexts: (value) => plaintexts(value),
     });
     if (leaks.length > 0) throw new SecretLeakError(leaks, failed?.error);
   };
