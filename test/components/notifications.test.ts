@@ -1,11 +1,8 @@
-import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { Notifications } from "../../components/notifications";
 import { clusterProvider, runComponent, tree, urnPrefix } from "./run";
+import { standIn, standInUrn } from "./standIns";
 
-/** A stand-in for a resource the component waits for (its kind does not matter to the component). */
-const standIn = (name: string) => new random.RandomString(name, { length: 8 });
-const standInUrn = (name: string) => `${urnPrefix}random:index/randomString:RandomString::${name}`;
 const externalSecret = "kubernetes:external-secrets.io/v1:ExternalSecret";
 const fluxProvider = "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Provider";
 const fluxAlert = "kubernetes:notification.toolkit.fluxcd.io/v1beta3:Alert";

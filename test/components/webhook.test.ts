@@ -1,12 +1,10 @@
 import * as github from "@pulumi/github";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { WebhookReceiver } from "../../components/webhook";
-import { clusterProvider, runComponent, tree, urnPrefix } from "./run";
+import { clusterProvider, runComponent, tree } from "./run";
+import { standIn, standInUrn } from "./standIns";
 
-const standIn = (name: string) => new random.RandomString(name, { length: 8 });
-const standInUrn = (name: string) => `${urnPrefix}random:index/randomString:RandomString::${name}`;
 const externalSecret = "kubernetes:external-secrets.io/v1:ExternalSecret";
 const receiverType = "kubernetes:notification.toolkit.fluxcd.io/v1:Receiver";
 const token = "s3cr3t-hook-token-0001";
