@@ -569,11 +569,9 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   for (const [key, value] of Object.entries(fileConfig)) {
     const bare = key.startsWith("gitops-bootstrap:") ? key.slice("gitops-bootstrap:".length) : key;
     if (options.unset?.includes(bare)) continue;
-    configEntries[key.includes(":") ? key : `gitops-bootstrap:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    configEntries[key.includes(":") ? key : `gitops-bootstrap:${key}`] = configText(value);
   }
-  for (const [bare, value] of Object.entries(options.config ?? {})) {
-    configEntries[`gitops-bootstrap:${bare}`] = typeof value === "string" ? value : JSON.stringify(value);
-  }
+  for (const [bare, value] of Object.entries(options.config ?? {})) configEntries[`gitops-bootstrap:${bare}`] = configText(value);
   const secretKeys: string[] = [];
   for (const [bare, value] of Object.entries(options.secrets ?? {})) {
     configEntries[`gitops-bootstrap:${bare}`] = value;
@@ -588,14 +586,11 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     ...Object.entries(options.secrets ?? {}).flatMap(([bare, value]) => secretsOfConfigValue(`secret config ${bare}`, value)),
   ];
   checkScannable(knownSecrets);
-  const worldSecrets = (): KnownSecret[] => [
-    ...[...world.vaultKv].flatMap(([at, data]) =>
-      Object.entries(data).filter(([field, value]) => !isPublicField(field, String(value))).map(([field, value]) => ({ label: `Vault KV ${at} "${field}"`, value: String(value) })),
-    ),
-    ...[...world.kubernetesSecrets].flatMap(([at, data]) =>
-      Object.entries(data).filter(([field, value]) => !isPublicField(field, value)).map(([field, value]) => ({ label: `Kubernetes Secret ${at} "${field}"`, value })),
-    ),
-  ];
+  const stored = (kind: string, store: ReadonlyMap<string, Record<string, string>>): KnownSecret[] =>
+    [...store].flatMap(([at, data]) =>
+      Object.entries(data).flatMap(([field, value]) => (isPublicField(field, String(value)) ? [] : [{ label: `${kind} ${at} "${field}"`, value: String(value) }])),
+    );
+  const worldSecrets = (): KnownSecret[] => [...stored("Vault KV", world.vaultKv), ...stored("Kubernetes Secret", world.kubernetesSecrets)];
   knownSecrets.push(...worldSecrets());
 
   // Capture every log level and console output, for the scan and for tests.
@@ -765,6 +760,11 @@ function callerFile(depth: number): string {
   } finally {
     Error.prepareStackTrace = format;
   }
+}
+
+/** A config value as the CLI passes it: strings as they are, structured values as JSON. */
+function configText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 function sleep(ms: number): Promise<void> {
