@@ -4,7 +4,7 @@
  * stateful resources when held to prod's rules.
  */
 import { describe, expect, it } from "vitest";
-import { newWorld, RegisteredResource } from "../test/support/engine";
+import { newWorld, RegisteredResource } from "../mocks/engine";
 import { runProgram } from "../test/support/harness";
 import { firstRunEnv } from "../test/support/scenarios";
 import { readConfigFile, ResourceInit, runPack } from "./testing";

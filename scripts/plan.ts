@@ -16,7 +16,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { readStackConfig, repoRoot, runProgram } from "../test/support/engine";
+import { readStackConfig, repoRoot, runProgram } from "../mocks/engine";
 import { applySets, ChangePlan, ConfigSet, parseSet, planChanges, renderChanges } from "./lib/changes";
 import { appsFromConfig, mermaidBlock, placeholderSecretsEnv, Plan, planMarkers, planResources, renderText, replaceGeneratedBlock } from "./lib/graph";
 

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { alertManifest, providerManifest } from "../components/notifications";
 import { receiverWebhookPath } from "../components/webhook";
-import { newWorld, ProgramRun, RegisteredResource } from "./support/engine";
+import { newWorld, ProgramRun, RegisteredResource } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

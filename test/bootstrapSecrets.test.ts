@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { MissingSecretsError } from "../components/bootstrapSecrets";
-import { newWorld, RegisteredResource } from "./support/engine";
+import { newWorld, RegisteredResource } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { appSecretEnv, firstRunEnv } from "./support/scenarios";
 

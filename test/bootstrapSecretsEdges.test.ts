@@ -5,7 +5,7 @@
 import * as vault from "@pulumi/vault";
 import { describe, expect, it } from "vitest";
 import { BootstrapSecrets } from "../components/bootstrapSecrets";
-import { newWorld, runProgram as runEngine } from "./support/engine";
+import { newWorld, runProgram as runEngine } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

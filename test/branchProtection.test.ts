@@ -6,7 +6,7 @@ import { rulesetRules } from "../components/branchProtection";
 import { ConfigError, parseConfig } from "../components/config";
 import { readConfigFile, runPack } from "../policy/testing";
 import { stackSource } from "./support/configFixtures";
-import { newWorld, readStackConfig, repoRoot } from "./support/engine";
+import { newWorld, readStackConfig, repoRoot } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

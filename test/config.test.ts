@@ -4,7 +4,7 @@ import { stackSource } from "./support/configFixtures";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { AppSecrets, AppSecretTarget } from "../components/apps";
-import { RegisteredResource, runProgram as runEngine } from "./support/engine";
+import { RegisteredResource, runProgram as runEngine } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { BootstrapConfig, ConfigError, parseConfig } from "../components/config";
 import { stackSource } from "./support/configFixtures";
-import { newWorld, readStackConfig, repoRoot } from "./support/engine";
+import { newWorld, readStackConfig, repoRoot } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newWorld, ProgramRun, RegisteredResource } from "./support/engine";
+import { newWorld, ProgramRun, RegisteredResource } from "../mocks/engine";
 import { knownCustomResourceKinds, KubernetesObject, unsupportedCelRules, validateCustomResource } from "./support/crds";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { ChangePlan, hooksThatRun, namesOf, planChanges, refusedSteps, renderChanges } from "../scripts/lib/changes";
-import { newWorld, ProgramRun, readStackConfig } from "./support/engine";
+import { newWorld, ProgramRun, readStackConfig } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

@@ -1,13 +1,13 @@
 /**
  * The test engine's preview of a fresh stack behaves like the Pulumi engine where the program
- * depends on it (see runProgram in support/engine.ts for the rules and their upstream sources).
+ * depends on it (see runProgram in mocks/engine.ts for the rules and their upstream sources).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as vault from "@pulumi/vault";
 import { describe, expect, it } from "vitest";
-import { newWorld, runProgram, unknownSentinel, World } from "./support/engine";
+import { newWorld, runProgram, unknownSentinel, World } from "../mocks/engine";
 
 /**
  * A service-account-token Secret, which the token controller fills after it is created (the engine's

@@ -1,9 +1,9 @@
 /**
  * The first real run of a committed stack: `pulumi up` previews a stack with no state, on an empty
- * cluster, then applies. The engine's preview rules are in support/engine.ts (runProgram).
+ * cluster, then applies. The engine's preview rules are in mocks/engine.ts (runProgram).
  */
 import { describe, expect, it } from "vitest";
-import { newWorld, ProgramRun, unknownSentinel } from "./support/engine";
+import { newWorld, ProgramRun, unknownSentinel } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

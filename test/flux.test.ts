@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { fluxInstanceManifest, syncUrl } from "../components/flux";
 import { githubKnownHosts } from "../components/deployKey";
-import { newWorld, ProgramRun } from "./support/engine";
+import { newWorld, ProgramRun } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

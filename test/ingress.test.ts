@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../components/config";
 import { k3sIngressProblems } from "../components/validation";
 import { stackSource } from "./support/configFixtures";
-import { readStackConfig } from "./support/engine";
+import { readStackConfig } from "../mocks/engine";
 
 function problemsOf(action: () => unknown): readonly string[] {
   try {

@@ -4,7 +4,7 @@
  * only from flux-system.
  */
 import { describe, expect, it } from "vitest";
-import { newWorld, ProgramRun, RegisteredResource } from "./support/engine";
+import { newWorld, ProgramRun, RegisteredResource } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { excessReads, namespaceAccess, parsePolicyHcl, policyPathMatches, readersOf, TYPE } from "./support/readable";
 import { firstRunEnv } from "./support/scenarios";

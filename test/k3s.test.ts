@@ -2,7 +2,7 @@ import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { apiUrl, hostResourceId, K3sClusterArgs, kubeconfigFor, renderAgentConfig, renderServerConfig } from "../components/k3s";
 import { serverOf } from "../components/cluster";
-import { findPlaintext, newWorld, ProgramRun } from "./support/engine";
+import { findPlaintext, newWorld, ProgramRun } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

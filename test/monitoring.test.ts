@@ -6,7 +6,7 @@ import { ConfigError, parseConfig } from "../components/config";
 import { phaseMembers, planResources } from "../scripts/lib/graph";
 import { stackSource } from "./support/configFixtures";
 import { KubernetesObject, validateCustomResource } from "./support/crds";
-import { newWorld, ProgramRun, RegisteredResource, repoRoot } from "./support/engine";
+import { newWorld, ProgramRun, RegisteredResource, repoRoot } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { validateWithModels } from "./support/models";
 import { firstRunEnv } from "./support/scenarios";

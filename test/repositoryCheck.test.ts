@@ -2,7 +2,7 @@ import * as github from "@pulumi/github";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
 import { checkRepositoryPath, githubFailureOf, githubTreeProblem, repositoryPathProblem } from "../components/repositoryCheck";
-import { githubApiErrors, newWorld, RegisteredResource, runProgram as runEngine, World } from "./support/engine";
+import { githubApiErrors, newWorld, RegisteredResource, runProgram as runEngine, World } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

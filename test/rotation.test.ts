@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newWorld, ProgramRun } from "./support/engine";
+import { newWorld, ProgramRun } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

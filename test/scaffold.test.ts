@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { classifyTreeError, scaffoldPlan, starterLayout } from "../components/scaffold";
 import { phaseMembers, planResources } from "../scripts/lib/graph";
 import type { KubernetesObject } from "./support/crds";
-import { newWorld, RegisteredResource } from "./support/engine";
+import { newWorld, RegisteredResource } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { validateWithModels } from "./support/models";
 import { firstRunEnv } from "./support/scenarios";

@@ -1,11 +1,11 @@
 /**
- * The secret scan is part of every program run (support/engine runProgram): these runs leak on
+ * The secret scan is part of every program run (mocks/engine.ts runProgram): these runs leak on
  * purpose, one way each, and must fail with SecretLeakError naming where.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { describe, expect, it } from "vitest";
-import { newWorld, runProgram, RunOptions, SecretLeakError } from "./support/engine";
+import { newWorld, runProgram, RunOptions, SecretLeakError } from "../mocks/engine";
 
 const token = "ghp_scanProbeToken0123456789";
 

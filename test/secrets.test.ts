@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as tls from "@pulumi/tls";
 import { beforeAll, describe, expect, it } from "vitest";
-import { findPlaintext, newWorld, ProgramRun, runProgram as runEngine, unwrapSecrets } from "./support/engine";
+import { findPlaintext, newWorld, ProgramRun, runProgram as runEngine, unwrapSecrets } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv, suppliedSecrets } from "./support/scenarios";
 

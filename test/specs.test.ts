@@ -4,7 +4,7 @@
  * distinct values here, so reading the wrong key fails too.
  */
 import { describe, expect, it } from "vitest";
-import { newWorld, readStackConfig, RegisteredResource } from "./support/engine";
+import { newWorld, readStackConfig, RegisteredResource } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { caCertificateFile, standaloneServerConfig, vaultChartValues } from "../components/vault";
 import { isPortForwardUrl } from "../components/validation";
-import { findPlaintext, newWorld, RegisteredResource } from "./support/engine";
+import { findPlaintext, newWorld, RegisteredResource } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

@@ -11,7 +11,7 @@ import {
   vaultChartAppVersions,
 } from "../components/versions";
 import { stackSource } from "./support/configFixtures";
-import { readStackConfig } from "./support/engine";
+import { readStackConfig } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

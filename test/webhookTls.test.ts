@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newWorld } from "./support/engine";
+import { newWorld } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 

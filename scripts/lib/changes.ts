@@ -34,7 +34,7 @@
 import { parse as parseYaml } from "yaml";
 import { generationSuffixPattern } from "../../components/layout";
 
-/** What the change plan needs of a registered resource (test/support/engine's RegisteredResource fits). */
+/** What the change plan needs of a registered resource (mocks/engine.ts RegisteredResource fits). */
 export interface ChangeResource {
   readonly urn: string;
   readonly type: string;

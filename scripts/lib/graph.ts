@@ -22,7 +22,7 @@ import { BuildPhase } from "../../components/phases";
 import { topLevelComponentPhases } from "../../components/topLevel";
 import { appSecretEnvVar } from "../../components/validation";
 
-/** What the graph needs of a registered resource (test/support/engine's RegisteredResource fits). */
+/** What the graph needs of a registered resource (mocks/engine's RegisteredResource fits). */
 export interface PlanResource {
   readonly urn: string;
   readonly type: string;

@@ -1,5 +1,5 @@
 import { ConfigSource } from "../../components/config";
-import { readStackConfig } from "./engine";
+import { readStackConfig } from "../../mocks/engine";
 
 /** A stack's config as parseConfig receives it: bare keys, JSON-encoded structured values. */
 export function stackSource(stack: string, overrides: Record<string, unknown> = {}, env: Record<string, string> = {}): ConfigSource {

@@ -1,11 +1,11 @@
 /**
- * The engine mocks (./engine) for vitest: each run re-imports index.ts through vitest's module
+ * The engine mocks (mocks/engine.ts) for vitest: each run re-imports index.ts through vitest's module
  * registry, which vi.resetModules() clears so the program and its components run afresh.
  */
 import { vi } from "vitest";
-import { ProgramRun, runProgram as runWithEngine, RunOptions } from "./engine";
+import { ProgramRun, runProgram as runWithEngine, RunOptions } from "../../mocks/engine";
 
-export * from "./engine";
+export * from "../../mocks/engine";
 
 export async function runProgram(options: Omit<RunOptions, "loadProgram"> = {}): Promise<ProgramRun> {
   return runWithEngine({

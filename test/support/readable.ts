@@ -11,7 +11,7 @@
  * the token is requested in the store's namespace for a SecretStore, and for a ClusterSecretStore in
  * `serviceAccountRef.namespace` when set, else in the ExternalSecret's namespace.
  */
-import { ProgramRun, RegisteredResource } from "./engine";
+import { ProgramRun, RegisteredResource } from "../../mocks/engine";
 
 type Json = Record<string, unknown>;
 const obj = (value: unknown): Json => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : {});

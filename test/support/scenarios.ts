@@ -1,4 +1,4 @@
-import { testSecrets } from "./engine";
+import { testSecrets } from "../../mocks/engine";
 
 /**
  * App secret values the committed stacks need, by environment variable. Their first 8 characters

@@ -128,26 +128,53 @@ export interface ScanInput {
   readonly secrets: readonly KnownSecret[];
   readonly lines: readonly CapturedLine[];
   readonly wireValues: readonly WireValue[];
-  /** Returns the paths where `needles` appear outside a secret wrapper in a wire value. */
-  readonly findPlaintext: (value: unknown, needles: readonly string[]) => string[];
+  /** The strings of a wire value outside secret wrappers, as [property path, text], in walk order. */
+  readonly plaintexts: (value: unknown) => readonly (readonly [string, string])[];
+}
+
+/**
+ * The needle texts found in a text, looked up by their first `minimumPrefixLength` characters: a
+ * text costs its length, not its length × the number of needles (a run of 500 apps has 1,500).
+ */
+function needleFinder(texts: readonly string[]): (text: string) => Set<string> {
+  const byHead = new Map<string, string[]>();
+  const short = texts.filter((text) => text.length < minimumPrefixLength);
+  for (const text of texts) {
+    if (text.length < minimumPrefixLength) continue;
+    const head = text.slice(0, minimumPrefixLength);
+    byHead.set(head, [...(byHead.get(head) ?? []), text]);
+  }
+  return (text) => {
+    const found = new Set(short.filter((needle) => text.includes(needle)));
+    for (let at = 0; at + minimumPrefixLength <= text.length; at++) {
+      for (const needle of byHead.get(text.slice(at, at + minimumPrefixLength)) ?? []) if (text.startsWith(needle, at)) found.add(needle);
+    }
+    return found;
+  };
 }
 
 /** Every leak, as "<where>: <which secret>"; [] if the run leaked nothing. */
-export function findLeaks({ secrets, lines, wireValues, findPlaintext }: ScanInput): string[] {
+export function findLeaks({ secrets, lines, wireValues, plaintexts }: ScanInput): string[] {
   const needles = needlesOf(secrets);
+  const find = needleFinder(needles.flatMap((forms) => forms.map(([text]) => text)));
   const leaks: string[] = [];
   // Each secret is reported once per place, in its most telling form (whole, base64, prefix).
   for (const line of lines) {
+    const found = find(line.text);
     for (const forms of needles) {
-      const form = forms.find(([text]) => line.text.includes(text));
+      const form = forms.find(([text]) => found.has(text));
       if (form !== undefined) leaks.push(`${line.where}: ${form[1]}`);
     }
   }
   for (const { where, value } of wireValues) {
+    // Where each needle appears in this value, in walk order.
+    const pathsOf = new Map<string, string[]>();
+    for (const [at, text] of plaintexts(value)) for (const needle of find(text)) pathsOf.set(needle, [...(pathsOf.get(needle) ?? []), at]);
+    if (pathsOf.size === 0) continue;
     for (const forms of needles) {
       const reported = new Set<string>();
       for (const [text, name] of forms) {
-        for (const at of findPlaintext(value, [text])) {
+        for (const at of pathsOf.get(text) ?? []) {
           if (reported.has(at)) continue;
           reported.add(at);
           leaks.push(`${where} ${at}: ${name}`);

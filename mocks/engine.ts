@@ -1,4 +1,7 @@
 /**
+ * A model of the Pulumi engine for offline runs, shared by the tests (through
+ * test/support/harness.ts) and the scripts (npm run plan, npm run bench); no CLI, plugin or cloud.
+ *
  * Runs the real program (index.ts) on the real @pulumi/pulumi runtime with setMocks, and records
  * what the engine would have been sent. The mocks behave like the engine where tests depend on it:
  * - outputs the SDK lists in additionalSecretOutputs come back secret (RandomPassword.result, …);
@@ -18,7 +21,7 @@ import { CapturedLine, checkScannable, consoleLine, findLeaks, isPublicField, Kn
 
 export { SecretLeakError } from "./secretScan";
 
-export const repoRoot = path.resolve(__dirname, "../..");
+export const repoRoot = path.resolve(__dirname, "..");
 const secretSigKey = "4dabf18193072939515e22adb298388d";
 const secretSig = "1b47061264138c4ac30d75fd1eb44270";
 const unknownSentinel = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -98,10 +101,7 @@ export function newWorld(): World {
   };
 }
 
-/**
- * Secrets that Jobs write when they run, by the Job's "<namespace>/<name>": the world learns them on
- * the update that creates the Job, never in a preview.
- */
+/** A stack output as the engine would store it. */
 export interface OutputValue {
   readonly value: unknown;
   readonly secret: boolean;
@@ -147,10 +147,13 @@ export interface RunOptions {
   readonly loadProgram?: () => Promise<Record<string, unknown>>;
 }
 
-/** Loads index.ts with a clean require cache for the repo's own modules (outside vitest). */
+/** Directories whose modules stay loaded between runs: dependencies, tests and these mocks. */
+const keptLoaded = ["node_modules", "test", path.basename(__dirname)].map((dir) => `${path.sep}${dir}${path.sep}`);
+
+/** Loads index.ts with a clean require cache for the program's own modules (outside vitest). */
 export async function loadProgramFresh(): Promise<Record<string, unknown>> {
   for (const id of Object.keys(require.cache)) {
-    if (id.startsWith(repoRoot) && !id.includes(`${path.sep}node_modules${path.sep}`) && !id.includes(`${path.sep}test${path.sep}`)) {
+    if (id.startsWith(repoRoot) && !keptLoaded.some((dir) => id.includes(dir))) {
       delete require.cache[id];
     }
   }
@@ -237,30 +240,38 @@ function isWireSecret(value: unknown): value is { value: unknown } {
   return typeof value === "object" && value !== null && (value as Record<string, unknown>)[secretSigKey] === secretSig;
 }
 
-/** Removes secret wrappers, leaving plain values. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (isWireSecret(value)) return unwrapSecrets(value.value);
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
+/** A copy of `value` with `replace` applied top-down: where it returns `keep`, the walk goes into arrays and objects. */
+const keep = Symbol("keep");
+function rewrite(value: unknown, replace: (node: unknown) => unknown): unknown {
+  const replaced = replace(value);
+  if (replaced !== keep) return replaced;
+  if (Array.isArray(value)) return value.map((item) => rewrite(item, replace));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v, replace)]));
   }
   return value;
+}
+
+/** Removes secret wrappers, leaving plain values. */
+export function unwrapSecrets(value: unknown): unknown {
+  return rewrite(value, (node) => (isWireSecret(node) ? unwrapSecrets(node.value) : keep));
 }
 
 /**
  * Every place in a wire-form value where one of `needles` appears outside a secret wrapper.
  * Returns the property paths; [] means nothing leaked.
  */
-export function findPlaintext(value: unknown, needles: readonly string[], at = ""): string[] {
-  if (isWireSecret(value)) return [];
-  if (typeof value === "string") {
-    return needles.some((needle) => needle.length > 0 && value.includes(needle)) ? [at || "(value)"] : [];
-  }
-  if (Array.isArray(value)) return value.flatMap((item, index) => findPlaintext(item, needles, `${at}[${index}]`));
-  if (typeof value === "object" && value !== null) {
-    return Object.entries(value).flatMap(([k, v]) => findPlaintext(v, needles, at ? `${at}.${k}` : k));
-  }
-  return [];
+export function findPlaintext(value: unknown, needles: readonly string[]): string[] {
+  return plaintexts(value).flatMap(([at, text]) => (needles.some((needle) => needle.length > 0 && text.includes(needle)) ? [at] : []));
+}
+
+/** The strings of a wire-form value outside secret wrappers, as [property path, text], in walk order. */
+export function plaintexts(value: unknown, at = "", found: [string, string][] = []): [string, string][] {
+  if (isWireSecret(value)) return found;
+  if (typeof value === "string") found.push([at || "(value)", value]);
+  else if (Array.isArray(value)) value.forEach((item, index) => plaintexts(item, `${at}[${index}]`, found));
+  else if (typeof value === "object" && value !== null) for (const [k, v] of Object.entries(value)) plaintexts(v, at ? `${at}.${k}` : k, found);
+  return found;
 }
 
 function wrapSecret(value: unknown): unknown {
@@ -350,12 +361,7 @@ function containsUnknown(value: unknown): boolean {
 
 /** The inputs with every unknown replaced by a placeholder ("{}"), for working out output names. */
 function knownPlaceholders(value: unknown): unknown {
-  if (pulumi.isUnknown(value)) return "{}";
-  if (Array.isArray(value)) return value.map(knownPlaceholders);
-  if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, knownPlaceholders(v)]));
-  }
-  return value;
+  return rewrite(value, (node) => (pulumi.isUnknown(node) ? "{}" : keep));
 }
 
 /** The URN in a provider reference ("<urn>::<id>"). */
@@ -550,20 +556,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   const read = monitor.readResource.bind(monitor);
   monitor.readResource = (req, callback) => {
     const urn = monitor.newUrn(req.getParent(), req.getType(), req.getName());
-    resources.push({
-      ...common(urn, req, req.getProperties()),
-      custom: true,
-      protect: false,
-      retainOnDelete: false,
-      deleteBeforeReplace: false,
-      deletedWith: "",
-      ignoreChanges: [],
-      replaceOnChanges: [],
-      aliases: [],
-      customTimeouts: undefined,
-      read: true,
-      readId: req.getId(),
-    });
+    resources.push({ ...common(urn, req, req.getProperties()), ...readOptions, readId: req.getId() });
     return read(req, (err, response) => {
       markSecretOutputs(response, req.getAdditionalsecretoutputsList(), true);
       callback(err, response);
@@ -576,11 +569,9 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
   for (const [key, value] of Object.entries(fileConfig)) {
     const bare = key.startsWith("gitops-bootstrap:") ? key.slice("gitops-bootstrap:".length) : key;
     if (options.unset?.includes(bare)) continue;
-    configEntries[key.includes(":") ? key : `gitops-bootstrap:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    configEntries[key.includes(":") ? key : `gitops-bootstrap:${key}`] = configText(value);
   }
-  for (const [bare, value] of Object.entries(options.config ?? {})) {
-    configEntries[`gitops-bootstrap:${bare}`] = typeof value === "string" ? value : JSON.stringify(value);
-  }
+  for (const [bare, value] of Object.entries(options.config ?? {})) configEntries[`gitops-bootstrap:${bare}`] = configText(value);
   const secretKeys: string[] = [];
   for (const [bare, value] of Object.entries(options.secrets ?? {})) {
     configEntries[`gitops-bootstrap:${bare}`] = value;
@@ -595,21 +586,18 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     ...Object.entries(options.secrets ?? {}).flatMap(([bare, value]) => secretsOfConfigValue(`secret config ${bare}`, value)),
   ];
   checkScannable(knownSecrets);
-  const worldSecrets = (): KnownSecret[] => [
-    ...[...world.vaultKv].flatMap(([at, data]) =>
-      Object.entries(data).filter(([field, value]) => !isPublicField(field, String(value))).map(([field, value]) => ({ label: `Vault KV ${at} "${field}"`, value: String(value) })),
-    ),
-    ...[...world.kubernetesSecrets].flatMap(([at, data]) =>
-      Object.entries(data).filter(([field, value]) => !isPublicField(field, value)).map(([field, value]) => ({ label: `Kubernetes Secret ${at} "${field}"`, value })),
-    ),
-  ];
+  const stored = (kind: string, store: ReadonlyMap<string, Record<string, string>>): KnownSecret[] =>
+    [...store].flatMap(([at, data]) =>
+      Object.entries(data).flatMap(([field, value]) => (isPublicField(field, String(value)) ? [] : [{ label: `${kind} ${at} "${field}"`, value: String(value) }])),
+    );
+  const worldSecrets = (): KnownSecret[] => [...stored("Vault KV", world.vaultKv), ...stored("Kubernetes Secret", world.kubernetesSecrets)];
   knownSecrets.push(...worldSecrets());
 
   // Capture every log level and console output, for the scan and for tests.
   const lines: CapturedLine[] = [];
   let inPulumiLog = false;
-  // Any installed package (the SDK, a provider SDK): not the program. Under tsx, source maps name the
-  // SDK's frames node_modules/@pulumi/runtime/*.ts rather than node_modules/@pulumi/pulumi/….
+  // Any installed package (the SDK, a provider SDK) is not the program. callerFile reads the raw
+  // call site, which tsx's source maps do not rewrite.
   const dependencyDir = `${path.sep}node_modules${path.sep}`;
   const logLevels = ["debug", "info", "warn", "error"] as const;
   const originalLog = Object.fromEntries(logLevels.map((level) => [level, pulumi.log[level]])) as Pick<typeof pulumi.log, (typeof logLevels)[number]>;
@@ -617,7 +605,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     pulumi.log[level] = (message, resource, streamId, ephemeral) => {
       // The SDK traces its own RPCs at debug level, responses included (@pulumi/pulumi
       // runtime/resource.js "RegisterResource RPC finished"); only the program's lines are its own.
-      if (!(new Error().stack ?? "").split("\n")[2]?.includes(dependencyDir)) {
+      if (!callerFile(2).includes(dependencyDir)) {
         logs.push(message);
         lines.push({ where: `pulumi.log.${level}`, text: message });
       }
@@ -673,7 +661,7 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
         ...componentOutputs,
         ...Object.entries(outputs).filter(([, output]) => !output.secret).map(([name, output]) => ({ where: `stack output ${name}`, value: output.value })),
       ],
-      findPlaintext,
+      plaintexts: (value) => plaintexts(value),
     });
     if (leaks.length > 0) throw new SecretLeakError(leaks, failed?.error);
   };
@@ -752,6 +740,33 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     },
   };
   return run;
+}
+
+/** A read's resource options: a read has none of a registration's. */
+const readOptions = {
+  custom: true, protect: false, retainOnDelete: false, deleteBeforeReplace: false, deletedWith: "", customTimeouts: undefined, read: true,
+  ignoreChanges: [], replaceOnChanges: [], aliases: [],
+} as const;
+
+/**
+ * The file of the stack frame `depth` levels up, as Node loaded it. Read from call sites, not from
+ * `stack` text: under tsx (npm run plan, bench) source maps rewrite the SDK's frames to
+ * node_modules/@pulumi/runtime/… (its .ts sources), which no longer name the package.
+ */
+function callerFile(depth: number): string {
+  const format = Error.prepareStackTrace;
+  Error.prepareStackTrace = (_, sites) => sites;
+  try {
+    const sites = new Error().stack as unknown as NodeJS.CallSite[];
+    return sites[depth]?.getFileName() ?? "";
+  } finally {
+    Error.prepareStackTrace = format;
+  }
+}
+
+/** A config value as the CLI passes it: strings as they are, structured values as JSON. */
+function configText(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 function sleep(ms: number): Promise<void> {
