@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, knownConfigKeys, parseConfig, requireSecretsNow } from "../components/config";
-import { stackSource } from "./support/configFixtures";
+import { knownConfigKeys, parseConfig, requireSecretsNow } from "../components/config";
+import { problemsOf, stackSource } from "./support/configFixtures";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { AppSecrets, AppSecretTarget } from "../components/apps";
@@ -8,15 +8,6 @@ import { RegisteredResource, runProgram as runEngine } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 
-function problemsOf(action: () => unknown): readonly string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("parseConfig", () => {
   it("accepts both committed stacks and freezes the result", () => {

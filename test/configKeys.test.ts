@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { BootstrapConfig, ConfigError, parseConfig } from "../components/config";
-import { stackSource } from "./support/configFixtures";
+import { problemsOf, stackSource } from "./support/configFixtures";
 import { newWorld, readStackConfig, repoRoot } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
@@ -15,15 +15,6 @@ import { firstRunEnv } from "./support/scenarios";
 type Declaration = { type?: string; description?: string; default?: unknown };
 const declared = (parseYaml(readFileSync(path.join(repoRoot, "Pulumi.yaml"), "utf8")) as { config: Record<string, Declaration> }).config;
 
-function problemsOf(action: () => unknown): readonly string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const stackValue = (stack: string, key: string) => readStackConfig(stack)[`gitops-bootstrap:${key}`] as Record<string, unknown>;
 

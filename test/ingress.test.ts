@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../components/config";
+import { parseConfig } from "../components/config";
 import { k3sIngressProblems } from "../components/validation";
-import { stackSource } from "./support/configFixtures";
+import { problemsOf, stackSource } from "./support/configFixtures";
 import { readStackConfig } from "../mocks/engine";
 
-function problemsOf(action: () => unknown): readonly string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const prodK3s = () => (readStackConfig("prod")["gitops-bootstrap:cluster"] as { k3s: Record<string, unknown> }).k3s;
 const noLoadBalancer =

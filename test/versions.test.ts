@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parseConfig } from "../components/config";
+import { parseConfig } from "../components/config";
 import { externalSecretManifest, namespaceStoreManifest } from "../components/externalSecrets";
 import { externalSecretsChartProblem, fluxDistributionProblem } from "../components/validation";
 import {
@@ -10,22 +10,13 @@ import {
   newestCheckedFluxOperator,
   vaultChartAppVersions,
 } from "../components/versions";
-import { stackSource } from "./support/configFixtures";
+import { problemsOf, stackSource } from "./support/configFixtures";
 import { readStackConfig } from "../mocks/engine";
 import { runProgram } from "./support/harness";
 import { firstRunEnv } from "./support/scenarios";
 
 const keys = { operator: "gitops-bootstrap:flux.operatorChartVersion", distribution: "gitops-bootstrap:flux.distributionVersion" };
 
-function problemsOf(action: () => unknown): readonly string[] {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("version facts (flux-operator config/data/flux, ESO CRDs, vault-helm Chart.yaml)", () => {
   it("knows which flux-operator release first bundles each Flux minor", () => {

@@ -1,4 +1,4 @@
-import { ConfigSource } from "../../components/config";
+import { ConfigError, ConfigSource } from "../../components/config";
 import { readStackConfig } from "../../mocks/engine";
 
 /** A stack's config as parseConfig receives it: bare keys, JSON-encoded structured values. */
@@ -11,4 +11,15 @@ export function stackSource(stack: string, overrides: Record<string, unknown> = 
     values[key] = value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
   }
   return { values, secretKeys: new Set(), env, stack };
+}
+
+/** The problems a ConfigError lists; fails when `action` throws something else or nothing. */
+export function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
 }
