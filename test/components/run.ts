@@ -26,3 +26,8 @@ export function tree(run: ProgramRun): string[] {
     return `${resource.type} ${resource.name}${parent === "" ? "" : ` < ${parent}`}`;
   }).sort();
 }
+
+/** A secret input as the engine receives it: wrapped with Pulumi's secret signature (@pulumi/pulumi runtime/rpc.ts). */
+export function secretWire(value: unknown): { "4dabf18193072939515e22adb298388d": string; value: unknown } {
+  return { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value };
+}
