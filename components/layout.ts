@@ -62,11 +62,9 @@ export function vaultLayout(config: BootstrapConfig): VaultLayout {
     ...(config.secrets.cloudflareApiToken ? config.cloudflare.namespaces.map((namespace): [string, string] => [namespace, layout.cloudflareApiToken]) : []),
     ...config.apps.map((app): [string, string] => [app.namespace, layout.apps[app.name]]),
   ];
+  // Each (namespace, path) pair is distinct: config refuses repeated apps and namespaces.
   const readByNamespace: Record<string, string[]> = {};
-  for (const [namespace, path] of reads) {
-    const paths = (readByNamespace[namespace] ??= []);
-    if (!paths.includes(path)) paths.push(path);
-  }
+  for (const [namespace, path] of reads) (readByNamespace[namespace] ??= []).push(path);
   const secretNames = {
     gitAuth: config.github.auth === "app" ? "flux-github-app" : `flux-git-auth-${deployKeyGeneration}`,
     webhookToken: webhookTokenName,
