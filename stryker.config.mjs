@@ -3,6 +3,7 @@
 // (long: minutes per component on 2 cores); `npx stryker run --mutate components/<file>.ts` runs one
 // file. See README "Mutation testing" for how to read the report.
 // @ts-check
+/* global process */
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {
   mutate: ["components/**/*.ts", "index.ts"],
@@ -19,10 +20,13 @@ export default {
   // Mutants that do not compile are dropped before any test runs.
   checkers: ["typescript"],
   tsconfigFile: "tsconfig.json",
-  reporters: ["clear-text", "progress", "html"],
+  reporters: ["clear-text", "progress", "html", "json"],
   htmlReporter: { fileName: "reports/mutation/index.html" },
+  // The weekly workflow runs one shard per file and scores them together (scripts/mutation-score.ts).
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
   // The issue's target: at least 85% of mutants killed. Below `break` the run exits non-zero.
-  thresholds: { high: 90, low: 85, break: 85 },
+  // A shard (STRYKER_SHARD set, one file) does not break on its own: the total decides.
+  thresholds: { high: 90, low: 85, break: process.env.STRYKER_SHARD ? null : 85 },
   // Two cores: one test runner and one checker at a time.
   concurrency: 2,
   // A mutant's time limit is its tests' dry-run time × 1.5 plus this; the CPU is shared, so allow
