@@ -115,6 +115,8 @@ export interface ProgramRun {
   readonly generatedSecrets: readonly string[];
   /** Messages logged through pulumi.log (every level) and console output during the run. */
   readonly logs: readonly string[];
+  /** What each component registered as its outputs (registerOutputs), by URN, secrets unwrapped. */
+  readonly componentOutputs: Readonly<Record<string, Record<string, unknown>>>;
   ofType(type: string): RegisteredResource[];
   one(type: string, name?: string): RegisteredResource;
   byUrn(urn: string): RegisteredResource;
@@ -710,6 +712,9 @@ export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> 
     outputs,
     generatedSecrets: generated,
     logs,
+    componentOutputs: Object.fromEntries(
+      componentOutputs.map(({ where, value }) => [where.replace(/^outputs of /, ""), unwrapSecrets(value) as Record<string, unknown>]),
+    ),
     ofType: (type) => resources.filter((resource) => resource.type === type),
     one(type, name) {
       const found = resources.filter((resource) => resource.type === type && (name === undefined || resource.name === name));

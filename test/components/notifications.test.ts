@@ -29,6 +29,7 @@ describe("Notifications alone", () => {
     const provider = run.one(fluxProvider);
     const alert = run.one(fluxAlert);
     expect(provider.parent).toBe(`${urnPrefix}gitops:flux:Notifications::notifications`);
+    expect(run.componentOutputs[`${urnPrefix}gitops:flux:Notifications::notifications`]).toEqual({ channels: ["slack"] });
     expect([...address.dependencies].sort()).toEqual([standInUrn("kv-slack"), standInUrn("store")]);
     expect([...provider.dependencies].sort()).toEqual([address.urn, standInUrn("flux-instance")]);
     expect(alert.dependencies).toEqual([provider.urn]);
