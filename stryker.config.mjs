@@ -7,6 +7,8 @@
 import { readFileSync } from "node:fs";
 
 const mutate = ["components/**/*.ts", "index.ts"];
+// The issue's target (#16): at least 85% of mutants killed. npm run mutate:score reads it from `low`.
+const target = 85;
 
 // A sampled run (npm run mutate:sample; STRYKER_SAMPLE names its file) mutates only the sampled
 // mutants' nodes, and scripts/stryker/sampleIgnorer.mjs drops what is nested inside them.
@@ -37,10 +39,10 @@ export default {
   htmlReporter: { fileName: "reports/mutation/index.html" },
   // The weekly workflow runs one shard per file and scores them together (scripts/mutation-score.ts).
   jsonReporter: { fileName: "reports/mutation/mutation.json" },
-  // The issue's target: at least 85% of mutants killed. Below `break` the run exits non-zero.
+  // Below `break` the run exits non-zero.
   // A shard (STRYKER_SHARD set, one file) or a sample does not break on its own: the total, or the
   // sample's interval (npm run mutate:score -- --sample), decides.
-  thresholds: { high: 90, low: 85, break: process.env.STRYKER_SHARD || samplePath ? null : 85 },
+  thresholds: { high: 90, low: target, break: process.env.STRYKER_SHARD || samplePath ? null : target },
   // Two cores: one test runner and one checker at a time.
   concurrency: 2,
   // A mutant's time limit is its tests' dry-run time × 1.5 plus this; the CPU is shared, so allow

@@ -19,14 +19,22 @@ if (!isMainThread) {
 }
 
 /**
- * Under Stryker, every instrumented function reaches Stryker's namespace object (`__stryker__`, its
- * default `globalNamespace`) through a closure, so the SDK would serialise it by value into the
- * VaultInit provider's `__provider` input: its coverage map, keyed by test names, would then sit in
- * the state a secret scan reads. An object with a true `doNotCapture` member is serialised as
- * `undefined` (@pulumi/pulumi runtime/closure/createClosure.js, doNotCapture()); real runs never
- * load instrumented code.
+ * Under Stryker, instrumented functions reach Stryker's namespace object (`__stryker__`, its default
+ * `globalNamespace`) and its coverage map through closures (the instrumenter's header: stryNS_9fa48,
+ * stryCov_9fa48), so the SDK would serialise both by value into the VaultInit provider's
+ * `__provider` input, coverage keys (test names) and all, where the secret scan reads them. An
+ * object with a true `doNotCapture` member is serialised as `undefined` (@pulumi/pulumi
+ * runtime/closure/createClosure.js, doNotCapture()). The map is created here, in the shape the
+ * instrumenter would create it (`{ static: {}, perTest: {} }`), so it can be marked before any
+ * instrumented module loads. Real runs never load instrumented code.
  */
-const strykerNamespace = (globalThis as { __stryker__?: object }).__stryker__;
-if (strykerNamespace !== undefined && !Object.hasOwn(strykerNamespace, "doNotCapture")) {
-  Object.defineProperty(strykerNamespace, "doNotCapture", { value: true, enumerable: false });
+interface StrykerNamespace {
+  mutantCoverage?: { static: object; perTest: object };
+}
+const strykerNamespace = (globalThis as { __stryker__?: StrykerNamespace }).__stryker__;
+if (strykerNamespace !== undefined) {
+  strykerNamespace.mutantCoverage ??= { static: {}, perTest: {} };
+  for (const captured of [strykerNamespace, strykerNamespace.mutantCoverage]) {
+    if (!Object.hasOwn(captured, "doNotCapture")) Object.defineProperty(captured, "doNotCapture", { value: true, enumerable: false });
+  }
 }
