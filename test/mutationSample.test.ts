@@ -6,8 +6,17 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Instrumenter } from "@stryker-mutator/instrumenter";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { drawSample, nodeKey, parseArgs, seededRandom } from "../scripts/mutation-sample";
+import { repoRoot } from "./support/harness";
+
+let evaluation = 0;
+/** An ES module of the repository (no type declarations), evaluated afresh: the config reads the environment when it loads. */
+async function importFresh<T>(relative: string): Promise<T> {
+  const url = `${pathToFileURL(path.join(repoRoot, relative)).href}?evaluation=${++evaluation}`;
+  return ((await import(/* @vite-ignore */ url)) as { default: T } & T) as T;
+}
 
 describe("the seeded draw", () => {
   it("repeats for a seed and differs between seeds", () => {
@@ -49,7 +58,6 @@ describe("the seeded draw", () => {
 describe("a sampled Stryker run", () => {
   afterEach(() => {
     vi.unstubAllEnvs();
-    vi.resetModules();
   });
 
   // Line 2 (from 0) holds `a > 1 && b` (columns 9–19), the drawn node; `a > 1` inside it is not drawn.
@@ -62,12 +70,12 @@ describe("a sampled Stryker run", () => {
     const samplePath = path.join(directory, "sample.json");
     writeFileSync(samplePath, JSON.stringify({ seed: 1, population: 9, populationNodes: 5, nodes: 1, mutants: [{ file, mutatorName: "LogicalOperator", replacement: "a > 1 || b", location: drawn }] }));
     vi.stubEnv("STRYKER_SAMPLE", samplePath);
-    const config = (await import("../stryker.config.mjs")).default as { mutate: string[]; ignorers: string[]; plugins: string[]; thresholds: { break: number | null } };
+    const config = (await importFresh<{ default: { mutate: string[]; ignorers: string[]; plugins: string[]; thresholds: { break: number | null } } }>("stryker.config.mjs")).default;
     // Stryker's ranges count lines from 1 and columns from 0.
     expect(config.mutate).toEqual(["components/sampled.ts:3:9-3:19"]);
     expect(config).toMatchObject({ ignorers: ["sample"], plugins: ["@stryker-mutator/*", "./scripts/stryker/sampleIgnorer.mjs"], thresholds: { break: null } });
 
-    const { strykerPlugins } = (await import("../scripts/stryker/sampleIgnorer.mjs")) as { strykerPlugins: { name: string; injectableClass: new () => unknown }[] };
+    const { strykerPlugins } = await importFresh<{ strykerPlugins: { name: string; injectableClass: new () => unknown }[] }>("scripts/stryker/sampleIgnorer.mjs");
     expect(strykerPlugins.map((plugin) => plugin.name)).toEqual(["sample"]);
     const ignorer = new strykerPlugins[0]!.injectableClass() as { shouldIgnore(path: unknown): string | undefined };
     const quiet = { debug() {}, info() {}, warn() {}, isDebugEnabled: () => false };
@@ -85,7 +93,7 @@ describe("a sampled Stryker run", () => {
   it("is a whole run without STRYKER_SAMPLE, breaking below the target", async () => {
     vi.stubEnv("STRYKER_SAMPLE", "");
     vi.stubEnv("STRYKER_SHARD", "");
-    const config = (await import("../stryker.config.mjs")).default as { mutate: string[]; ignorers?: string[]; thresholds: { low: number; break: number | null } };
+    const config = (await importFresh<{ default: { mutate: string[]; ignorers?: string[]; thresholds: { low: number; break: number | null } } }>("stryker.config.mjs")).default;
     expect(config.mutate).toEqual(["components/**/*.ts", "index.ts"]);
     expect(config.ignorers).toBeUndefined();
     expect(config.thresholds).toMatchObject({ low: 85, break: 85 });

@@ -5,6 +5,7 @@
 // this ignores the nodes that hold no sampled mutant. An ignored node's whole subtree is ignored
 // (transformers/ignorer-bookkeeper.js), hence "holds": a node enclosing a sampled location stays.
 import { readFileSync } from "node:fs";
+import process from "node:process";
 import * as path from "node:path";
 import { PluginKind, declareClassPlugin } from "@stryker-mutator/api/plugin";
 
