@@ -17,24 +17,3 @@ if (!isMainThread) {
     configurable: true,
   });
 }
-
-/**
- * Under Stryker, instrumented functions reach Stryker's namespace object (`__stryker__`, its default
- * `globalNamespace`) and its coverage map through closures (the instrumenter's header: stryNS_9fa48,
- * stryCov_9fa48), so the SDK would serialise both by value into the VaultInit provider's
- * `__provider` input, coverage keys (test names) and all, where the secret scan reads them. An
- * object with a true `doNotCapture` member is serialised as `undefined` (@pulumi/pulumi
- * runtime/closure/createClosure.js, doNotCapture()). The map is created here, in the shape the
- * instrumenter would create it (`{ static: {}, perTest: {} }`), so it can be marked before any
- * instrumented module loads. Real runs never load instrumented code.
- */
-interface StrykerNamespace {
-  mutantCoverage?: { static: object; perTest: object };
-}
-const strykerNamespace = (globalThis as { __stryker__?: StrykerNamespace }).__stryker__;
-if (strykerNamespace !== undefined) {
-  strykerNamespace.mutantCoverage ??= { static: {}, perTest: {} };
-  for (const captured of [strykerNamespace, strykerNamespace.mutantCoverage]) {
-    if (!Object.hasOwn(captured, "doNotCapture")) Object.defineProperty(captured, "doNotCapture", { value: true, enumerable: false });
-  }
-}
