@@ -229,9 +229,6 @@ describe("k3s over SSH (prod stack)", () => {
 
 describe("existing cluster", () => {
   it("uses the kubeconfig secret and context, and reports the API server", async () => {
-    // The scan flags a secret's first 8 characters anywhere, so a fixture secret must not start
-    // with a word: in Stryker's dry run the serialised VaultInit provider carries Stryker's coverage
-    // map, keyed by test names such as "… the ambient kubeconfig".
     const kubeconfig = `apiVersion: v1
 clusters:
 - name: staging
@@ -242,12 +239,12 @@ contexts:
 current-context: staging
 users:
 - name: admin
-  user: { token: u53r-t0ken-plaintext-0001 }
+  user: { token: kubeconfig-user-token-plaintext }
 `;
     const run = await runProgram({ stack: "staging", secrets: { kubeconfig }, env: firstRunEnv(), world: newWorld() });
     const provider = run.one("pulumi:providers:kubernetes");
     expect(provider.inputs).toMatchObject({ kubeconfig, context: "staging" });
-    expect(findPlaintext(provider.wireInputs, ["u53r-t0ken-plaintext-0001"])).toEqual([]);
+    expect(findPlaintext(provider.wireInputs, ["kubeconfig-user-token-plaintext"])).toEqual([]);
     expect(run.ofType("command:remote:Command")).toEqual([]);
     expect(run.outputs.clusterEndpoint).toEqual({ value: "https://staging.acme.example:6443", secret: false });
   });

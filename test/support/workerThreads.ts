@@ -17,3 +17,23 @@ if (!isMainThread) {
     configurable: true,
   });
 }
+
+/**
+ * Under Stryker, instrumented functions reach Stryker's coverage map through a closure (the
+ * instrumenter's header: `var cov = ns.mutantCoverage` in stryCov_9fa48), so the SDK would serialise
+ * the map by value into the VaultInit provider's `__provider` input: test names, and counts that
+ * grow between two runs of one test. The SDK emits a reference, not a copy, for any object that is
+ * a property of the global object (@pulumi/pulumi runtime/closure/createClosure.js,
+ * addEntriesForWellKnownGlobalObjectsAsync), as it already does for Stryker's namespace
+ * (`__stryker__`, the default `globalNamespace`). So the map is created here, in the shape the
+ * instrumenter would create it, and published as a global before any instrumented module loads.
+ * Real runs never load instrumented code.
+ */
+interface StrykerNamespace {
+  mutantCoverage?: { static: object; perTest: object };
+}
+const strykerGlobals = globalThis as { __stryker__?: StrykerNamespace; __strykerMutantCoverage__?: object };
+if (strykerGlobals.__stryker__ !== undefined) {
+  strykerGlobals.__stryker__.mutantCoverage ??= { static: {}, perTest: {} };
+  strykerGlobals.__strykerMutantCoverage__ = strykerGlobals.__stryker__.mutantCoverage;
+}
