@@ -12,10 +12,10 @@
  * Run the sample with `STRYKER_SAMPLE=<out> npx stryker run` (stryker.config.mjs narrows `mutate`
  * to it, and scripts/stryker/sampleIgnorer.mjs drops the mutants nested inside sampled ones).
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
+import { minimatch } from "minimatch";
 
 /** Stryker's API location: lines from 0, columns from 0. */
 export interface MutantLocation {
@@ -71,6 +71,25 @@ export function drawSample<T>(population: readonly T[], size: number, random: ()
   return pool.slice(0, count);
 }
 
+/**
+ * The files under `root` that Stryker would mutate for these globs (it matches with minimatch too,
+ * @stryker-mutator/core fs/project-reader.js), as `/`-separated relative paths. The tree is walked
+ * rather than asked of git: Stryker's sandbox, where the tests also run, is not a repository.
+ */
+export function filesToMutate(root: string, globs: readonly string[]): string[] {
+  const skipped = new Set(["node_modules", "reports", "coverage"]);
+  const walk = (relative: string): string[] =>
+    readdirSync(path.join(root, relative), { withFileTypes: true })
+      .filter((entry) => !entry.name.startsWith(".") && !skipped.has(entry.name))
+      .flatMap((entry) => {
+        const child = relative === "" ? entry.name : `${relative}/${entry.name}`;
+        return entry.isDirectory() ? walk(child) : [child];
+      });
+  const files = walk("").filter((file) => globs.some((glob) => minimatch(file, glob)));
+  if (files.length === 0) throw new Error(`mutate:sample: no file under ${root} matches stryker.config.mjs's mutate globs (${globs.join(", ")})`);
+  return files.sort();
+}
+
 interface Options {
   readonly size: number;
   readonly seed: number;
@@ -98,9 +117,7 @@ async function main(): Promise<void> {
   const importModule = new Function("url", "return import(url)") as (url: string) => Promise<unknown>;
   // One home for the files under test: stryker.config.mjs's `mutate` globs.
   const config = (await importModule(pathToFileURL(path.join(root, "stryker.config.mjs")).href)) as { default: { mutate: string[] } };
-  const files = execFileSync("git", ["ls-files", "--", ...config.default.mutate.map((glob) => `:(glob)${glob}`)], { cwd: root, encoding: "utf8" })
-    .split("\n")
-    .filter(Boolean);
+  const files = filesToMutate(root, config.default.mutate);
   const { Instrumenter } = (await importModule("@stryker-mutator/instrumenter")) as typeof import("@stryker-mutator/instrumenter");
   const quiet = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, fatal() {}, isDebugEnabled: () => false, isTraceEnabled: () => false, isInfoEnabled: () => false, isWarnEnabled: () => true, isErrorEnabled: () => true, isFatalEnabled: () => true };
   const instrumenter = new Instrumenter(quiet as unknown as ConstructorParameters<typeof Instrumenter>[0]);

@@ -2,13 +2,13 @@
  * npm run mutate:sample (scripts/mutation-sample.ts), stryker.config.mjs under STRYKER_SAMPLE and
  * scripts/stryker/sampleIgnorer.mjs: a sampled Stryker run tests exactly the drawn nodes' mutants.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Instrumenter } from "@stryker-mutator/instrumenter";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { drawSample, nodeKey, parseArgs, seededRandom } from "../scripts/mutation-sample";
+import { drawSample, filesToMutate, nodeKey, parseArgs, seededRandom } from "../scripts/mutation-sample";
 import { repoRoot } from "./support/harness";
 
 let evaluation = 0;
@@ -52,6 +52,18 @@ describe("the seeded draw", () => {
     expect(() => parseArgs(["--seed", "-1"])).toThrow("mutate:sample: --seed must be an integer, got -1");
     expect(() => parseArgs(["--size"])).toThrow("mutate:sample: --size needs a value");
     expect(() => parseArgs(["--sise", "3"])).toThrow("mutate:sample: unknown option --sise (expected --size, --seed or --out)");
+  });
+});
+
+describe("the files a sample draws from", () => {
+  it("are those Stryker's globs match, found without git (Stryker's sandbox is no repository)", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "mutate-files-"));
+    for (const file of ["components/a.ts", "components/sub/b.ts", "components/c.js", "node_modules/x/components/d.ts", ".stryker-tmp/components/e.ts", "index.ts", "other.ts"]) {
+      mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+      writeFileSync(path.join(root, file), "");
+    }
+    expect(filesToMutate(root, ["components/**/*.ts", "index.ts"])).toEqual(["components/a.ts", "components/sub/b.ts", "index.ts"]);
+    expect(() => filesToMutate(root, ["lib/**/*.ts"])).toThrow(`mutate:sample: no file under ${root} matches stryker.config.mjs's mutate globs (lib/**/*.ts)`);
   });
 });
 
