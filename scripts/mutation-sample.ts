@@ -115,9 +115,10 @@ async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const root = path.join(__dirname, "..");
   const importModule = new Function("url", "return import(url)") as (url: string) => Promise<unknown>;
-  // One home for the files under test: stryker.config.mjs's `mutate` globs.
-  const config = (await importModule(pathToFileURL(path.join(root, "stryker.config.mjs")).href)) as { default: { mutate: string[] } };
-  const files = filesToMutate(root, config.default.mutate);
+  // One home for the files under test: stryker.config.mjs's globs (its `mutate` is a sample's ranges
+  // while STRYKER_SAMPLE is set).
+  const config = (await importModule(pathToFileURL(path.join(root, "stryker.config.mjs")).href)) as { mutateGlobs: string[] };
+  const files = filesToMutate(root, config.mutateGlobs);
   const { Instrumenter } = (await importModule("@stryker-mutator/instrumenter")) as typeof import("@stryker-mutator/instrumenter");
   const quiet = { debug() {}, info() {}, warn() {}, error() {}, trace() {}, fatal() {}, isDebugEnabled: () => false, isTraceEnabled: () => false, isInfoEnabled: () => false, isWarnEnabled: () => true, isErrorEnabled: () => true, isFatalEnabled: () => true };
   const instrumenter = new Instrumenter(quiet as unknown as ConstructorParameters<typeof Instrumenter>[0]);
