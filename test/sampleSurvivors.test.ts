@@ -11,10 +11,10 @@ import { problemsOf, stackSource } from "./support/configFixtures";
 
 describe("survivors of the sampled mutation run", () => {
   it("names that collide only once namespace and app are joined are refused (validation.ts appNameCollisions)", () => {
-    expect(appNameCollisions([{ namespace: "team-a", name: "web" }, { namespace: "team", name: "a-web" }])).toEqual([
+    expect(appNameCollisions([{ namespace: "team-a", name: "web", keys: [] }, { namespace: "team", name: "a-web", keys: [] }])).toEqual([
       { app: 1, message: 'app "a-web" in namespace "team" and app "web" in namespace "team-a" both make the name "team-a-web": rename one' },
     ]);
-    expect(appNameCollisions([{ namespace: "team", name: "web" }, { namespace: "team", name: "api" }])).toEqual([]);
+    expect(appNameCollisions([{ namespace: "team", name: "web", keys: [] }, { namespace: "team", name: "api", keys: [] }])).toEqual([]);
   });
 
   it("one-character registry hosts and path segments are registries (validation.ts registryProblem)", () => {
